@@ -1,0 +1,986 @@
+"""Load benchmark of kefu's live desk: N customers -> M agents over WebSockets on 127.0.0.1.
+
+    .venv/bin/python bench/chat_load.py --customers 100 --agents 10 --seconds 10 [--rate 500]
+        [--url http://127.0.0.1:8000 --shop-key KEY --agent-login user:password ...]
+        [--processes 2 --database-url postgresql://... --redis-url redis://...]
+        [--client-processes 2] [--window 2] [--no-bare-relay] [--idle-sockets 10000]
+
+By default it starts its own kefu (fresh temp data dir, `kefu migrate`, a shop with M
+agents, `kefu serve`), logs the agents in, opens the sockets and runs, one after the other:
+  1. closed loop for --seconds: every customer sends as fast as its acks allow, at most
+     --window unacknowledged messages each;
+  2. fixed rate: --rate msgs/s spread evenly over the customers, open loop, for
+     --fixed-seconds: latency below saturation;
+  3. the bare relay (bench/bare_relay.py) with the same client, N and M: the yardstick.
+Latency is customer send -> the agent socket receiving the `message` frame. A message is
+lost when it was acked but no agent received it within the grace period; duplicated when
+one agent socket received the same message twice. Prints a table, then one JSON line.
+Figures only: it never fails on timing, and every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import random
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
+from pathlib import Path
+from typing import Any
+
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH_AGENT_PASSWORD = "bench-pass-8472"
+CONNECT_TIMEOUT_S = 15.0
+SERVER_START_TIMEOUT_S = 60.0
+# Phase tags in the client ids, so a received frame says which phase sent it.
+WARMUP, CLOSED, FIXED, IDLE = 0x8000, 0x8001, 0x8002, 0x8003
+TEXT = "你好，请问这款衬衫还有L码吗？今天下单什么时候发货"
+
+
+def client_id(customer: int, phase: int, n: int) -> str:
+    """A UUID-shaped id that carries who sent it, in which phase, as the n-th message."""
+    return f"{customer:08x}-0000-4000-{phase:04x}-{n:012x}"
+
+
+def phase_of(cid: str) -> int:
+    return int(cid[19:23], 16)
+
+
+# ----------------------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _raise_nofile() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+class Server:
+    """A server subprocess in its own process group, killed (group and all) on close."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], port: int, log: Path):
+        self.name, self.port, self.log = name, port, log
+        self._log_file = log.open("wb")
+        self.proc = subprocess.Popen(
+            argv, env=env, cwd=REPO, stdout=self._log_file, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_raise_nofile,
+        )
+
+    def wait_listening(self, timeout: float = SERVER_START_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}):\n{self.tail()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"{self.name} not listening after {timeout:.0f}s:\n{self.tail()}")
+
+    def tail(self, lines: int = 30) -> str:
+        self._log_file.flush()
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def pids(self) -> list[int]:
+        """The server and all its descendants (uvicorn workers, reloaders)."""
+        found, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*/children"):
+                try:
+                    todo.extend(int(c) for c in task.read_text().split())
+                except OSError:
+                    pass
+        return found
+
+    def rss_bytes(self) -> int:
+        return sum(_proc_rss(pid) for pid in self.pids())
+
+    def cpu_seconds(self) -> float:
+        return sum(_proc_cpu(pid) for pid in self.pids())
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+                try:
+                    os.killpg(self.proc.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    self.proc.wait(timeout=wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        self._log_file.close()
+
+
+def _proc_rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _proc_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class RssSampler:
+    """Samples the servers' total RSS and CPU time in a thread while the clients run."""
+
+    def __init__(self, servers: list[Server], every: float = 0.1):
+        self.servers, self.every, self.peak = servers, every, 0
+        self.cpu: list[tuple[float, float]] = []  # (monotonic time, CPU seconds so far)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, sum(s.rss_bytes() for s in self.servers))
+            self.cpu.append((time.monotonic(), sum(s.cpu_seconds() for s in self.servers)))
+            self._stop.wait(self.every)
+
+    def cpu_pct(self, start: float, end: float) -> float | None:
+        """Servers' CPU use between two instants, in % of one core (from the samples)."""
+        inside = [(t, c) for t, c in self.cpu if start <= t <= end]
+        if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
+            return None
+        (t0, c0), (t1, c1) = inside[0], inside[-1]
+        return 100 * (c1 - c0) / (t1 - t0)
+
+
+# ----------------------------------------------------------------------------- kefu set-up
+
+SETUP_SCRIPT = textwrap.dedent(
+    """
+    import datetime as dt, sys
+    import django
+    django.setup()
+    from kefu.shops import services
+    from kefu.shops.models import Membership
+    agents, capacity, password = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    shop = services.create_shop(
+        name="压测小店", slug="bench", owner_username="bench-owner", owner_password=password,
+        hours_start=dt.time(0, 0), hours_end=dt.time(23, 59, 59), open_days="0123456",
+        welcome_message="您好，欢迎光临压测小店，有什么可以帮您？",
+        default_capacity=capacity,
+    )
+    owner = Membership.objects.get(shop=shop, user__username="bench-owner")
+    for i in range(agents):
+        services.create_member(
+            actor=owner, username=f"bench-agent-{i}", password=password,
+            display_name=f"客服{i}", role="agent", capacity=capacity,
+        )
+    print(shop.public_key)
+    """
+)
+
+# Only what a benchmark must change: the per-visitor flood limit (a closed loop is a flood
+# by design) and a fast password hasher so logging 20 agents in takes no time.
+SETTINGS_OVERRIDE = textwrap.dedent(
+    """
+    from kefu.settings import *  # noqa: F403
+    KEFU_VISITOR_RATE = (10**9, 1.0)
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    """
+)
+
+
+def kefu_env(data_dir: Path, database_url: str, redis_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env.update(
+        KEFU_DATA_DIR=str(data_dir),
+        DJANGO_SETTINGS_MODULE="kefu_bench_settings",
+        PYTHONPATH=os.pathsep.join([str(data_dir), str(REPO / "src")]),
+        KEFU_LOG_LEVEL="WARNING",
+    )
+    for key, value in (("DATABASE_URL", database_url), ("REDIS_URL", redis_url)):
+        if value:
+            env[key] = value
+        else:
+            env.pop(key, None)
+    return env
+
+
+def kefu_bin() -> str:
+    candidate = Path(sys.executable).parent / "kefu"
+    return str(candidate) if candidate.exists() else "kefu"
+
+
+def prepare_kefu(data_dir: Path, env: dict[str, str], agents: int, capacity: int) -> str:
+    """Migrate a fresh database and create the bench shop; returns its public key."""
+    (data_dir / "kefu_bench_settings.py").write_text(SETTINGS_OVERRIDE)
+    run = dict(env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    done = subprocess.run([kefu_bin(), "migrate"], **run)  # type: ignore[call-overload]
+    if done.returncode:
+        raise RuntimeError(f"kefu migrate failed:\n{done.stdout}\n{done.stderr}")
+    argv = [sys.executable, "-c", SETUP_SCRIPT, str(agents), str(capacity), BENCH_AGENT_PASSWORD]
+    done = subprocess.run(argv, **run)  # type: ignore[call-overload]
+    if done.returncode:
+        raise RuntimeError(f"bench shop set-up failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def start_kefu(port: int, env: dict[str, str], log: Path) -> Server:
+    argv = [kefu_bin(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    return Server(f"kefu serve :{port}", argv, env, port, log)
+
+
+def start_bare_relay(port: int, log: Path, ws_impl: str) -> Server:
+    argv = [sys.executable, str(REPO / "bench" / "bare_relay.py"), "--port", str(port)]
+    argv += ["--ws", ws_impl]
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    return Server(f"bare relay :{port}", argv, env, port, log)
+
+
+def login(base_url: str, username: str, password: str) -> str:
+    """Log in through Django's login form; returns the Cookie header for the agent socket."""
+    jar = CookieJar()
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None  # the 302 after a good login is the answer; don't follow it
+
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(jar), NoRedirect
+    )
+    page_url = f"{base_url}/accounts/login/"
+    html = opener.open(page_url, timeout=30).read().decode()
+    marker = 'name="csrfmiddlewaretoken" value="'
+    start = html.index(marker) + len(marker)
+    token = html[start : html.index('"', start)]
+    body = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token}
+    ).encode()
+    request = urllib.request.Request(page_url, data=body, headers={"Referer": page_url})
+    try:
+        opener.open(request, timeout=30)
+    except urllib.error.HTTPError as exc:
+        if exc.code != 302:
+            raise
+    cookies = {c.name: c.value for c in jar}
+    if "sessionid" not in cookies:
+        raise RuntimeError(f"login of {username} at {base_url} failed (no session cookie)")
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+# ----------------------------------------------------------------------------- the client
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Absolute times (time.monotonic, shared by every process on the machine)."""
+
+    closed_start: float
+    closed_end: float
+    fixed_start: float
+    fixed_end: float
+    grace_end: float
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    """One client process's share: its customers (global indexes) and agents."""
+
+    customers: list[tuple[int, str]]  # (global index, visitor socket url)
+    agents: list[tuple[int, str, str]]  # (global index, agent socket url, Cookie header)
+    window: int
+    total_customers: int
+    fixed_rate: float
+    early_exit: bool  # the only shard: it may stop the grace period once all arrived
+
+
+@dataclass
+class ShardResult:
+    sent: dict[str, float] = field(default_factory=dict)  # client id -> send time
+    acked: dict[str, float] = field(default_factory=dict)  # client id -> ack time
+    # (agent, conversation, seq, client id, receive time) for every bench `message` frame
+    received: list[tuple[int, int, int, str, float]] = field(default_factory=list)
+    assignee: dict[int, int | None] = field(default_factory=dict)  # conversation -> member
+    conversations: dict[int, int] = field(default_factory=dict)  # customer -> conversation
+    errors: Counter[str] = field(default_factory=Counter)
+    cpu_closed_s: float = 0.0
+    connect_failures: int = 0
+
+
+def _ws_kwargs() -> dict[str, Any]:
+    # Same options for kefu and the relay: no compression, no pings, no proxy.
+    return dict(
+        compression=None, ping_interval=None, proxy=None, open_timeout=CONNECT_TIMEOUT_S,
+        close_timeout=1, max_queue=None, max_size=2**22,
+    )
+
+
+def _origin(url: str) -> Any:
+    parsed = urllib.parse.urlsplit(url)
+    return f"http://{parsed.netloc}"
+
+
+class Customer:
+    def __init__(self, index: int, url: str, window: int, result: ShardResult):
+        self.index, self.url, self.result, self.window_size = index, url, result, window
+        self.ws: ClientConnection | None = None
+        self.window = asyncio.Semaphore(window)
+        self.first_ack: asyncio.Future[None] | None = None
+        self.sent_count = 0
+
+    async def open(self) -> None:
+        self.ws = await connect(self.url, origin=_origin(self.url), **_ws_kwargs())
+        ready = orjson.loads(await asyncio.wait_for(self.ws.recv(decode=False), 10))
+        if ready.get("type") != "ready":
+            raise RuntimeError(f"visitor got {ready!r} instead of ready")
+
+    async def warm_up(self) -> None:
+        """resume + one first message, so the conversation exists and gets assigned."""
+        assert self.ws is not None
+        self.first_ack = asyncio.get_running_loop().create_future()
+        await self.ws.send(orjson.dumps({"type": "resume", "after_seq": 0}), text=True)
+        await self.send(WARMUP)
+        await asyncio.wait_for(self.first_ack, 15)
+
+    async def send(self, phase: int) -> None:
+        assert self.ws is not None
+        self.sent_count += 1
+        cid = client_id(self.index, phase, self.sent_count)
+        frame = {"type": "message", "client_id": cid, "text": f"{TEXT} #{self.sent_count}"}
+        self.result.sent[cid] = time.monotonic()
+        await self.ws.send(orjson.dumps(frame), text=True)
+
+    async def read(self) -> None:
+        assert self.ws is not None
+        result = self.result
+        async for raw in _frames(self.ws):
+            frame = orjson.loads(raw)
+            kind = frame.get("type")
+            if kind == "ack":
+                result.acked[frame["client_id"]] = time.monotonic()
+                result.conversations[self.index] = frame["message"]["conversation"]
+                self.window.release()
+                if self.first_ack is not None and not self.first_ack.done():
+                    self.first_ack.set_result(None)
+            elif kind == "error":
+                result.errors[str(frame.get("code"))] += 1
+                if frame.get("client_id"):
+                    self.window.release()  # refused, not stored: the slot is free again
+
+    async def closed_loop(self, end: float) -> None:
+        self.window = asyncio.Semaphore(self.window_size)
+        while time.monotonic() < end:
+            await self.window.acquire()
+            if time.monotonic() >= end:
+                break
+            await self.send(CLOSED)
+
+    async def fixed_rate(self, start: float, end: float, period: float) -> None:
+        at = start + random.random() * period
+        while at < end:
+            await asyncio.sleep(max(0.0, at - time.monotonic()))
+            await self.send(FIXED)
+            at += period
+
+
+async def _frames(ws: ClientConnection) -> AsyncIterator[bytes]:
+    """Raw frames until the socket closes (bytes: orjson parses them without a decode)."""
+    try:
+        while True:
+            yield await ws.recv(decode=False)  # type: ignore[misc]
+    except ConnectionClosed:
+        return
+
+
+async def agent_reader(index: int, ws: ClientConnection, result: ShardResult) -> None:
+    received, assignee = result.received, result.assignee
+    async for raw in _frames(ws):
+        frame = orjson.loads(raw)
+        kind = frame.get("type")
+        if kind == "message":
+            m = frame["message"]
+            cid = m.get("client_id") or ""
+            if len(cid) == 36 and cid[19] == "8":  # a bench message, not a welcome/auto-reply
+                received.append((index, m["conversation"], m["seq"], cid, time.monotonic()))
+        elif kind == "conversation":
+            conv = frame["conversation"]
+            assignee[conv["id"]] = (conv.get("assignee") or {}).get("id")
+        elif kind == "error":
+            result.errors[f"agent:{frame.get('code')}"] += 1
+
+
+async def _bounded_gather(coros: list[Any], limit: int) -> list[Any]:
+    """Run coroutines at most `limit` at a time (a connect storm overflows the backlog)."""
+    gate = asyncio.Semaphore(limit)
+
+    async def one(coro: Any) -> Any:
+        async with gate:
+            return await coro
+
+    return await asyncio.gather(*(one(c) for c in coros), return_exceptions=True)
+
+
+async def _sleep_until(at: float) -> None:
+    await asyncio.sleep(max(0.0, at - time.monotonic()))
+
+
+async def open_agent(url: str, cookie: str) -> ClientConnection:
+    headers = {"Cookie": cookie} if cookie else None
+    ws = await connect(url, origin=_origin(url), additional_headers=headers, **_ws_kwargs())
+    try:
+        first = orjson.loads(await asyncio.wait_for(ws.recv(decode=False), 10))
+    except ConnectionClosed as exc:
+        raise RuntimeError(f"agent socket closed at once ({exc}): not logged in?") from exc
+    if first.get("type") != "ready":
+        raise RuntimeError(f"agent got {first!r} instead of ready")
+    return ws
+
+
+async def run_shard(
+    plan: ShardPlan, sync: Callable[[ShardResult], Any]
+) -> ShardResult:
+    """Connect, warm up, then run the phases at the times `sync` hands back."""
+    result = ShardResult()
+    sockets: list[ClientConnection] = []
+    readers: list[asyncio.Task[None]] = []
+    try:
+        for index, url, cookie in plan.agents:  # agents first: conversations get assigned
+            ws = await open_agent(url, cookie)
+            sockets.append(ws)
+            readers.append(asyncio.create_task(agent_reader(index, ws, result)))
+        customers = [Customer(i, url, plan.window, result) for i, url in plan.customers]
+        opened = await _bounded_gather([c.open() for c in customers], limit=100)
+        failures = [o for o in opened if isinstance(o, BaseException)]
+        if failures:
+            raise RuntimeError(f"{len(failures)} visitor sockets failed: {failures[0]!r}")
+        sockets += [c.ws for c in customers if c.ws is not None]
+        readers += [asyncio.create_task(c.read()) for c in customers]
+        warmed = await _bounded_gather([c.warm_up() for c in customers], limit=100)
+        result.connect_failures = sum(isinstance(w, BaseException) for w in warmed)
+        await asyncio.sleep(1.0)  # let the coalesced `conversation` frames (300 ms) arrive
+        schedule: Schedule = await sync(result)
+
+        await _sleep_until(schedule.closed_start)
+        cpu_start = time.process_time()
+        senders = [asyncio.create_task(c.closed_loop(schedule.closed_end)) for c in customers]
+        await _sleep_until(schedule.closed_end)
+        for customer in customers:
+            customer.window.release()  # wake senders waiting for an ack: the phase is over
+        await _finish(senders, timeout=5.0)
+        result.cpu_closed_s = time.process_time() - cpu_start
+
+        if plan.fixed_rate > 0 and schedule.fixed_end > schedule.fixed_start:
+            period = plan.total_customers / plan.fixed_rate
+            senders = [
+                asyncio.create_task(c.fixed_rate(schedule.fixed_start, schedule.fixed_end, period))
+                for c in customers
+            ]
+            await _sleep_until(schedule.fixed_end)
+            await _finish(senders, timeout=5.0)
+
+        while time.monotonic() < schedule.grace_end:
+            if plan.early_exit and _all_delivered(result):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await _bounded_gather([ws.close() for ws in sockets], limit=500)
+        for task in readers:
+            task.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+    return result
+
+
+async def _finish(tasks: list[asyncio.Task[None]], timeout: float) -> None:
+    """Senders stop by themselves at the phase's end; any still blocked are cancelled."""
+    if tasks:
+        await asyncio.wait(tasks, timeout=timeout)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _all_delivered(result: ShardResult) -> bool:
+    if len(result.received) < len(result.acked):
+        return False
+    delivered = {r[3] for r in result.received}
+    return all(cid in delivered for cid in result.acked)
+
+
+# ----------------------------------------------------------------------------- running shards
+
+
+@dataclass(frozen=True)
+class Phases:
+    closed_s: float
+    fixed_s: float
+    settle_s: float = 1.0
+    grace_s: float = 5.0
+
+    def schedule_from(self, start: float) -> Schedule:
+        closed_end = start + self.closed_s
+        fixed_start = closed_end + (self.settle_s if self.fixed_s > 0 else 0.0)
+        fixed_end = fixed_start + self.fixed_s
+        return Schedule(start, closed_end, fixed_start, fixed_end, fixed_end + self.grace_s)
+
+
+def _event_loop_run(coro: Any) -> Any:
+    try:
+        import uvloop
+
+        return uvloop.run(coro)
+    except ImportError:
+        return asyncio.run(coro)
+
+
+def _shard_process(plan: ShardPlan, conn: Any) -> None:
+    """Body of a client process: report ready, take the schedule, run, send the result."""
+
+    async def sync(_: ShardResult) -> Schedule:
+        conn.send("ready")
+        loop = asyncio.get_running_loop()
+        return await asyncio.wait_for(loop.run_in_executor(None, conn.recv), 120)
+
+    try:
+        conn.send(_event_loop_run(run_shard(plan, sync)))
+    except BaseException as exc:  # the parent reports it; a shard must not die silently
+        conn.send(RuntimeError(f"client shard failed: {exc!r}"))
+        raise
+
+
+def run_clients(plans: list[ShardPlan], phases: Phases) -> tuple[list[ShardResult], Schedule]:
+    """Run the shards (in this process when there is one) on one shared schedule."""
+    if len(plans) == 1:
+        box: dict[str, Schedule] = {}
+
+        async def sync(_: ShardResult) -> Schedule:
+            box["s"] = phases.schedule_from(time.monotonic() + 0.2)
+            return box["s"]
+
+        return [_event_loop_run(run_shard(plans[0], sync))], box["s"]
+
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    pipes, procs = [], []
+    try:
+        for plan in plans:
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_shard_process, args=(plan, child), daemon=True)
+            proc.start()
+            pipes.append(parent)
+            procs.append(proc)
+        for parent in pipes:
+            if not parent.poll(180):
+                raise RuntimeError("a client shard did not connect within 180 s")
+            first = parent.recv()
+            if isinstance(first, BaseException):
+                raise first
+        schedule = phases.schedule_from(time.monotonic() + 0.3)
+        for parent in pipes:
+            parent.send(schedule)
+        limit = schedule.grace_end - time.monotonic() + 60
+        results = []
+        for parent in pipes:
+            if not parent.poll(max(limit, 1)):
+                raise RuntimeError("a client shard did not finish in time")
+            got = parent.recv()
+            if isinstance(got, BaseException):
+                raise got
+            results.append(got)
+        return results, schedule
+    finally:
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+
+
+def make_plans(
+    visitor_urls: list[str], agents: list[tuple[str, str]], customers: int, window: int,
+    fixed_rate: float, client_processes: int,
+) -> list[ShardPlan]:
+    """Customers and agents dealt round-robin over the servers and over the client shards."""
+    shards = max(1, client_processes)
+    return [
+        ShardPlan(
+            customers=[
+                (i, visitor_urls[i % len(visitor_urls)]) for i in range(customers) if i % shards == s
+            ],
+            agents=[(j, url, cookie) for j, (url, cookie) in enumerate(agents) if j % shards == s],
+            window=window, total_customers=customers, fixed_rate=fixed_rate,
+            early_exit=shards == 1,
+        )
+        for s in range(shards)
+    ]
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def _percentile(sorted_values: list[float], q: float) -> float | None:
+    if not sorted_values:
+        return None
+    rank = max(0, math.ceil(q / 100 * len(sorted_values)) - 1)
+    return sorted_values[rank]
+
+
+@dataclass(frozen=True)
+class PhaseFigures:
+    sent: int
+    delivered: int
+    msgs_per_s: float
+    p50_ms: float | None
+    p90_ms: float | None
+    p99_ms: float | None
+    max_ms: float | None
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    closed: PhaseFigures
+    fixed: PhaseFigures | None
+    lost: int
+    duplicated: int
+    unacked: int
+    errors: dict[str, int]
+    fanout: float  # agent deliveries per message: 1.0 when every conversation is assigned
+    assigned: int
+    conversations: int
+    client_cpu_pct: float
+
+
+def summarize(results: list[ShardResult], schedule: Schedule, phases: Phases) -> RunFigures:
+    sent: dict[str, float] = {}
+    acked: dict[str, float] = {}
+    first: dict[str, float] = {}
+    per_socket: Counter[tuple[int, str]] = Counter()
+    assignee: dict[int, int | None] = {}
+    conversations: dict[int, int] = {}
+    errors: Counter[str] = Counter()
+    deliveries = 0
+    for r in results:
+        sent.update(r.sent)
+        acked.update(r.acked)
+        assignee.update(r.assignee)
+        conversations.update(r.conversations)
+        errors.update(r.errors)
+        for agent, _conv, _seq, cid, at in r.received:
+            deliveries += 1
+            per_socket[(agent, cid)] += 1
+            if cid not in first or at < first[cid]:
+                first[cid] = at
+
+    def phase(tag: int, start: float, end: float) -> PhaseFigures:
+        cids = [c for c in sent if phase_of(c) == tag]
+        done = [c for c in cids if c in first]
+        latencies = sorted((first[c] - sent[c]) * 1000 for c in done)
+        in_window = sum(1 for c in done if start <= first[c] <= end)
+        seconds = max(end - start, 1e-9)
+        return PhaseFigures(
+            sent=len(cids), delivered=len(done), msgs_per_s=in_window / seconds,
+            p50_ms=_percentile(latencies, 50), p90_ms=_percentile(latencies, 90),
+            p99_ms=_percentile(latencies, 99), max_ms=latencies[-1] if latencies else None,
+        )
+
+    closed = phase(CLOSED, schedule.closed_start, schedule.closed_end)
+    fixed = phase(FIXED, schedule.fixed_start, schedule.fixed_end) if phases.fixed_s > 0 else None
+    unique = len(first)
+    return RunFigures(
+        closed=closed, fixed=fixed,
+        lost=sum(1 for c in acked if c not in first),
+        duplicated=sum(n - 1 for n in per_socket.values() if n > 1),
+        unacked=sum(1 for c in sent if c not in acked),
+        errors=dict(errors), fanout=deliveries / unique if unique else 0.0,
+        assigned=sum(1 for c in set(conversations.values()) if assignee.get(c)),
+        conversations=len(set(conversations.values())),
+        client_cpu_pct=100 * sum(r.cpu_closed_s for r in results) / max(phases.closed_s, 1e-9),
+    )
+
+
+# ----------------------------------------------------------------------------- idle sockets
+
+
+async def hold_idle_sockets(
+    visitor_urls: list[str], count: int, measure: Callable[[], int]
+) -> tuple[int, int]:
+    """Open `count` visitor sockets (each waits for `ready`), hold them, measure, close."""
+
+    async def one(i: int) -> ClientConnection:
+        url = visitor_urls[i % len(visitor_urls)]
+        ws = await connect(url, origin=_origin(url), **_ws_kwargs())
+        await asyncio.wait_for(ws.recv(decode=False), 30)
+        return ws
+
+    opened = await _bounded_gather([one(i) for i in range(count)], limit=200)
+    sockets = [ws for ws in opened if isinstance(ws, ClientConnection)]
+    try:
+        await asyncio.sleep(2.0)  # let the server settle (GC, buffers) before reading RSS
+        return len(sockets), measure()
+    finally:
+        await _bounded_gather([ws.close() for ws in sockets], limit=500)
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def print_table(args: argparse.Namespace, kefu: RunFigures, relay: RunFigures | None,
+                extra: dict[str, Any]) -> None:
+    head = f"{'phase':<22}{'sent':>9}{'delivered':>11}{'msgs/s':>10}"
+    head += f"{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+    print(f"\nkefu chat_load: {args.customers} customers -> {args.agents} agents, "
+          f"{extra['processes']} server process(es), {extra['database']}, "
+          f"window {args.window}, {args.client_processes} client process(es)")
+    print(head)
+    print("-" * len(head))
+    rows = [("kefu closed loop", kefu.closed)]
+    if kefu.fixed is not None:
+        rows.append((f"kefu fixed {args.rate:g}/s", kefu.fixed))
+    if relay is not None:
+        rows.append(("bare relay closed loop", relay.closed))
+    for name, f in rows:
+        print(f"{name:<22}{f.sent:>9,}{f.delivered:>11,}{f.msgs_per_s:>10,.0f}"
+              f"{_fmt(f.p50_ms):>9}{_fmt(f.p90_ms):>9}{_fmt(f.p99_ms):>9}{_fmt(f.max_ms):>9}")
+    print(f"ratio kefu / bare relay: {_fmt(extra['ratio'], 3)}")
+    print(f"lost {kefu.lost}, duplicated {kefu.duplicated}, unacked {kefu.unacked}, "
+          f"errors {kefu.errors or 'none'}, conversations assigned "
+          f"{kefu.assigned}/{kefu.conversations}, agent deliveries per message "
+          f"{kefu.fanout:.2f}")
+    print(f"server RSS peak {_fmt(extra['server_rss_mb'])} MB, server CPU "
+          f"{_fmt(extra['server_cpu_pct'], 0)}% (closed loop), client CPU "
+          f"{_fmt(kefu.client_cpu_pct, 0)}%; relay server CPU "
+          f"{_fmt(extra.get('bare_relay_server_cpu_pct'), 0)}%, client CPU "
+          f"{_fmt(relay.client_cpu_pct if relay else None, 0)}%\n")
+
+
+def run_load(
+    visitor_urls: list[str], agents: list[tuple[str, str]], args: argparse.Namespace,
+    servers: list[Server], phases: Phases,
+) -> tuple[RunFigures, dict[str, float | None]]:
+    plans = make_plans(visitor_urls, agents, args.customers, args.window,
+                       args.rate if phases.fixed_s > 0 else 0.0, args.client_processes)
+    with RssSampler(servers) as sampler:
+        results, schedule = run_clients(plans, phases)
+    figures = summarize(results, schedule, phases)
+    measured = {
+        "server_rss_mb": sampler.peak / 2**20 if servers else None,
+        "server_cpu_pct": sampler.cpu_pct(schedule.closed_start, schedule.closed_end),
+    }
+    return figures, measured
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Load benchmark of kefu's live desk.")
+    p.add_argument("--customers", type=int, default=100)
+    p.add_argument("--agents", type=int, default=10)
+    p.add_argument("--seconds", type=float, default=10.0, help="closed-loop phase length")
+    p.add_argument("--rate", type=float, default=500.0, help="offered msgs/s, fixed phase")
+    p.add_argument("--fixed-seconds", type=float, default=None,
+                   help="fixed-rate phase length (default: --seconds; 0 skips it)")
+    p.add_argument("--window", type=int, default=2, help="unacked messages per customer")
+    p.add_argument("--url", action="append", default=[],
+                   help="target a running kefu (repeat for several processes)")
+    p.add_argument("--shop-key", help="the shop's public key, with --url")
+    p.add_argument("--agent-login", action="append", default=[], metavar="USER:PASSWORD",
+                   help="agent credentials, with --url (reused round-robin for M sockets)")
+    p.add_argument("--processes", type=int, default=1, help="kefu server processes to start")
+    p.add_argument("--database-url", default="", help="PostgreSQL for the servers started")
+    p.add_argument("--redis-url", default="", help="Redis for the servers started")
+    p.add_argument("--client-processes", type=int, default=1)
+    p.add_argument("--no-bare-relay", action="store_true")
+    p.add_argument("--relay-ws", default="auto", help="uvicorn --ws of the bare relay")
+    p.add_argument("--idle-sockets", type=int, default=0,
+                   help="only measure server RSS holding this many idle visitor sockets")
+    p.add_argument("--keep", action="store_true", help="keep the temp data dir (logs)")
+    args = p.parse_args(argv)
+    if args.fixed_seconds is None:
+        args.fixed_seconds = args.seconds
+    for url in args.url:
+        if urllib.parse.urlsplit(url).hostname not in ("127.0.0.1", "localhost"):
+            p.error(f"only 127.0.0.1 is benchmarked, not {url}")
+    if args.url and not (args.shop_key and args.agent_login):
+        p.error("--url needs --shop-key and at least one --agent-login")
+    if args.processes > 1 and not (args.database_url and args.redis_url):
+        p.error("--processes > 1 needs --database-url and --redis-url")
+    return args
+
+
+def _ws_base(http_url: str) -> str:
+    return "ws://" + urllib.parse.urlsplit(http_url).netloc
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    _raise_nofile()
+    # SIGTERM unwinds like Ctrl-C, so the ExitStack still kills the servers.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with ExitStack() as stack:
+        work = Path(tempfile.mkdtemp(prefix="kefu-bench-"))
+        if not args.keep:
+            stack.callback(shutil.rmtree, work, ignore_errors=True)
+        servers: list[Server] = []
+        if args.url:
+            bases, shop_key = [u.rstrip("/") for u in args.url], args.shop_key
+            logins = [tuple(x.split(":", 1)) for x in args.agent_login]
+            database = "external server"
+        else:
+            env = kefu_env(work / "data", args.database_url, args.redis_url)
+            (work / "data").mkdir()
+            capacity = min(500, max(8, math.ceil(args.customers / max(args.agents, 1)) + 2))
+            print(f"setting up kefu in {work} ...", file=sys.stderr)
+            shop_key = prepare_kefu(work / "data", env, args.agents, capacity)
+            for i in range(args.processes):
+                port = free_port()
+                server = start_kefu(port, env, work / f"kefu-{i}.log")
+                stack.callback(server.close)
+                servers.append(server)
+            for server in servers:
+                server.wait_listening()
+            bases = [f"http://127.0.0.1:{s.port}" for s in servers]
+            logins = [(f"bench-agent-{j}", BENCH_AGENT_PASSWORD) for j in range(args.agents)]
+            database = "postgresql+redis" if args.database_url else "sqlite"
+        visitor_urls = [f"{_ws_base(b)}/ws/visitor?key={shop_key}" for b in bases]
+
+        if args.idle_sockets:
+            return run_idle(args, visitor_urls, servers)
+
+        agents = []
+        for j in range(args.agents):
+            base = bases[j % len(bases)]
+            user, password = logins[j % len(logins)]
+            agents.append((f"{_ws_base(base)}/ws/agent", login(base, user, password)))
+        phases = Phases(closed_s=args.seconds, fixed_s=args.fixed_seconds)
+        print(f"running kefu: {args.seconds:g}s closed loop, {args.fixed_seconds:g}s at "
+              f"{args.rate:g}/s ...", file=sys.stderr)
+        kefu, measured = run_load(visitor_urls, agents, args, servers, phases)
+        for server in servers:
+            server.close()  # free the cores before the relay runs
+
+        relay: RunFigures | None = None
+        relay_cpu = None
+        if not args.no_bare_relay:
+            print("running the bare relay ...", file=sys.stderr)
+            relay_server = start_bare_relay(free_port(), work / "relay.log", args.relay_ws)
+            stack.callback(relay_server.close)
+            relay_server.wait_listening()
+            relay_base = f"ws://127.0.0.1:{relay_server.port}"
+            relay_agents = [(f"{relay_base}/ws/agent", "") for _ in range(args.agents)]
+            relay, relay_measured = run_load(
+                [f"{relay_base}/ws/visitor?key=relay"], relay_agents, args, [relay_server],
+                Phases(closed_s=args.seconds, fixed_s=0.0),
+            )
+            relay_cpu = relay_measured["server_cpu_pct"]
+            relay_server.close()
+
+        relay_rate = relay.closed.msgs_per_s if relay else None
+        extra: dict[str, Any] = {
+            "processes": len(servers) or len(bases), "database": database,
+            "ratio": kefu.closed.msgs_per_s / relay_rate if relay_rate else None,
+            "bare_relay_server_cpu_pct": relay_cpu, **measured,
+        }
+        print_table(args, kefu, relay, extra)
+        figures = {
+            "customers": args.customers, "agents": args.agents, "seconds": args.seconds,
+            "window": args.window, "processes": extra["processes"], "database": database,
+            "client_processes": args.client_processes,
+            "msgs_per_s": round(kefu.closed.msgs_per_s, 1),
+            "p50_ms": _round(kefu.closed.p50_ms), "p90_ms": _round(kefu.closed.p90_ms),
+            "p99_ms": _round(kefu.closed.p99_ms), "max_ms": _round(kefu.closed.max_ms),
+            "sent": kefu.closed.sent, "delivered": kefu.closed.delivered,
+            "lost": kefu.lost, "duplicated": kefu.duplicated, "unacked": kefu.unacked,
+            "errors": kefu.errors, "assigned": kefu.assigned,
+            "conversations": kefu.conversations, "fanout": round(kefu.fanout, 3),
+            "fixed_rate": args.rate if kefu.fixed else None,
+            "fixed_msgs_per_s": round(kefu.fixed.msgs_per_s, 1) if kefu.fixed else None,
+            "fixed_p50_ms": _round(kefu.fixed.p50_ms) if kefu.fixed else None,
+            "fixed_p99_ms": _round(kefu.fixed.p99_ms) if kefu.fixed else None,
+            "bare_relay_msgs_per_s": round(relay_rate, 1) if relay_rate else None,
+            "bare_relay_p50_ms": _round(relay.closed.p50_ms) if relay else None,
+            "bare_relay_p99_ms": _round(relay.closed.p99_ms) if relay else None,
+            "ratio": _round(extra["ratio"], 3),
+            "server_rss_mb": _round(measured["server_rss_mb"]),
+            "server_cpu_pct": _round(measured["server_cpu_pct"]),
+            "client_cpu_pct": _round(kefu.client_cpu_pct),
+            "bare_relay_server_cpu_pct": _round(relay_cpu),
+            "bare_relay_client_cpu_pct": _round(relay.client_cpu_pct) if relay else None,
+        }
+        print(orjson.dumps(figures).decode(), flush=True)
+        return figures
+
+
+def run_idle(args: argparse.Namespace, visitor_urls: list[str], servers: list[Server]
+             ) -> dict[str, Any]:
+    def rss() -> int:
+        return sum(s.rss_bytes() for s in servers)
+
+    print(f"opening {args.idle_sockets:,} idle visitor sockets ...", file=sys.stderr)
+    before = rss()
+    opened, after = _event_loop_run(hold_idle_sockets(visitor_urls, args.idle_sockets, rss))
+    per_socket = (after - before) / opened if opened else None
+    print(f"\nidle visitor sockets held: {opened:,} of {args.idle_sockets:,}; server RSS "
+          f"{before / 2**20:,.1f} MB -> {after / 2**20:,.1f} MB "
+          f"({_fmt(per_socket / 1024 if per_socket else None)} kB per socket)\n")
+    figures = {
+        "idle_sockets": args.idle_sockets, "idle_sockets_open": opened,
+        "server_rss_before_mb": _round(before / 2**20), "server_rss_mb": _round(after / 2**20),
+        "rss_per_socket_kb": _round(per_socket / 1024 if per_socket else None),
+        "msgs_per_s": None, "p50_ms": None, "p99_ms": None, "lost": None, "duplicated": None,
+        "bare_relay_msgs_per_s": None, "ratio": None,
+    }
+    print(orjson.dumps(figures).decode(), flush=True)
+    return figures
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,144 @@
+"""analyze(): what a customer wants, what holds them back, and how they feel.
+
+    >>> result = analyze("这个也太贵了吧，别家才卖80")
+    >>> result.intent, result.objection_type
+    ('objection', 'price')
+
+Each prediction carries a confidence (the model's probability) and evidence: the
+features that pulled hardest towards the chosen label (character n-grams, words,
+lexicon cues like ``k:cue:price`` or ``k:negated:price_high``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+from kefu.assist.cues import prepare
+from kefu.assist.model_store import default_classifier
+
+LabelKind = Literal["intent", "objection_type", "emotion"]
+
+# A whole message that only acknowledges (好的 / 嗯嗯 / ok): mid-chat it closes a point.
+_BARE_ACKNOWLEDGEMENT = re.compile(
+    r"^(?:好|好的|好滴|好嘞|好吧|行|行吧|嗯|嗯嗯|恩恩|哦|哦哦|可以|可以的|ok|okay|收到|知道了|明白了)"
+    r"[呢哦啊呀吧的了~!.。,，\ue010]*$"
+)
+# An elliptical follow-up (那L呢 / 还有别的颜色吗) continues the topic of the last turns.
+_FOLLOW_UP = re.compile(r"^(?:那|那么|那这个|还有|那要是)[^,，。!?]{0,8}(?:呢|吗|么)?\??$")
+_TOPICAL_INTENTS = ("inquiry", "objection", "order", "after_sales", "complaint")
+ACKNOWLEDGEMENT_CONFIDENCE = 0.9
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One feature that drove a prediction, with its pull towards the chosen label."""
+
+    label_kind: LabelKind
+    feature: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The coach's reading of one customer message (labels per the taxonomy contract)."""
+
+    text: str
+    intent: str
+    objection_type: str | None
+    emotion: str
+    confidence: Mapping[str, float]
+    evidence: tuple[Evidence, ...]
+
+
+def _evidence(kind: LabelKind, pairs: Sequence[tuple[str, float]]) -> list[Evidence]:
+    return [Evidence(kind, feature, weight) for feature, weight in pairs]
+
+
+def _read(text: str) -> Analysis:
+    prepared = prepare(text)
+    if not prepared.chars.strip():
+        return Analysis(
+            text=text,
+            intent="other",
+            objection_type=None,
+            emotion="neutral",
+            confidence=MappingProxyType({"intent": 0.0, "emotion": 0.0}),
+            evidence=(),
+        )
+    classifier = default_classifier()
+    scores = classifier.scores(prepared)
+    intent, emotion = classifier.head(scores, "intent"), classifier.head(scores, "emotion")
+    confidence = {"intent": intent.confidence, "emotion": emotion.confidence}
+    evidence = _evidence("intent", intent.evidence)
+    objection_type = None
+    if intent.label == "objection":
+        kind = classifier.head(scores, "objection_type")
+        objection_type = kind.label
+        confidence["objection_type"] = kind.confidence
+        evidence += _evidence("objection_type", kind.evidence)
+    evidence += _evidence("emotion", emotion.evidence)
+    return Analysis(
+        text=text,
+        intent=intent.label,
+        objection_type=objection_type,
+        emotion=emotion.label,
+        confidence=MappingProxyType(confidence),
+        evidence=tuple(evidence),
+    )
+
+
+def _with_intent(
+    analysis: Analysis,
+    intent: str,
+    objection_type: str | None,
+    confidence: Mapping[str, float],
+    reason: str,
+) -> Analysis:
+    kept = {"intent": confidence["intent"], "emotion": analysis.confidence["emotion"]}
+    if objection_type is not None:
+        kept["objection_type"] = confidence.get("objection_type", confidence["intent"])
+    evidence = tuple(e for e in analysis.evidence if e.label_kind == "emotion")
+    return Analysis(
+        text=analysis.text,
+        intent=intent,
+        objection_type=objection_type,
+        emotion=analysis.emotion,
+        confidence=MappingProxyType(kept),
+        evidence=(Evidence("intent", reason, 1.0), *evidence),
+    )
+
+
+def _apply_context(analysis: Analysis, context: Sequence[str]) -> Analysis:
+    """Two simple, tested shifts when the previous turns are known (see docs/assist.md)."""
+    chars = prepare(analysis.text).chars.replace(" ", "")
+    if _BARE_ACKNOWLEDGEMENT.match(chars):
+        confidence = max(analysis.confidence["intent"], ACKNOWLEDGEMENT_CONFIDENCE)
+        if analysis.intent == "closing":
+            return analysis
+        return _with_intent(
+            analysis, "closing", None, {"intent": confidence}, "context:acknowledges previous turn"
+        )
+    if _FOLLOW_UP.match(chars) and analysis.confidence["intent"] < 0.6:
+        for turn in reversed(context[-3:]):
+            previous = _read(turn)
+            if previous.intent in _TOPICAL_INTENTS and previous.confidence["intent"] >= 0.5:
+                return _with_intent(
+                    analysis,
+                    previous.intent,
+                    previous.objection_type,
+                    previous.confidence,
+                    "context:follows up on an earlier turn",
+                )
+    return analysis
+
+
+def analyze(text: str, context: Sequence[str] = ()) -> Analysis:
+    """Read one customer message; `context` holds the previous turns, oldest first."""
+    analysis = _read(text)
+    if context and analysis.confidence["intent"] > 0.0:
+        analysis = _apply_context(analysis, context)
+    return analysis

@@ -1,0 +1,220 @@
+"""The coach's message classifier: three linear heads over one sparse feature space.
+
+Training uses scikit-learn's LogisticRegression (multinomial, so the softmax
+outputs are usable confidences). Prediction does not: the three heads' weights
+are stacked into one dense matrix and a message costs one row gather and one
+small dot product (tens of microseconds instead of ~1 ms per sklearn call).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kefu.assist.cues import PreparedText, prepare
+from kefu.assist.dataset import LabelledMessage
+from kefu.assist.features import FeatureConfig, FeatureSpace, feature_label
+from kefu.assist.labels import EMOTIONS, INTENTS, OBJECTION_TYPES
+
+HEAD_LABELS: dict[str, tuple[str, ...]] = {
+    "intent": tuple(INTENTS),
+    "objection_type": tuple(OBJECTION_TYPES),
+    "emotion": tuple(EMOTIONS),
+}
+EVIDENCE_PER_HEAD = 3
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    features: FeatureConfig = FeatureConfig()
+    regularisation: float = 20.0  # LogisticRegression's C, chosen on the dev split
+    balanced: bool = True
+
+
+@dataclass(frozen=True)
+class HeadPrediction:
+    """One head's answer: the label, its probability, all probabilities and the evidence."""
+
+    label: str
+    confidence: float
+    probabilities: dict[str, float]
+    evidence: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A message's active feature columns, their values and weight rows, and the logits."""
+
+    indices: np.ndarray
+    values: np.ndarray
+    rows: np.ndarray
+    logits: np.ndarray
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max())
+    return shifted / shifted.sum()
+
+
+class Classifier:
+    """Predicts intent, objection type and emotion for a prepared message."""
+
+    def __init__(
+        self,
+        space: FeatureSpace,
+        weights: np.ndarray,
+        bias: np.ndarray,
+        key: str = "",
+    ) -> None:
+        self.space = space
+        offsets = np.cumsum([0] + [len(labels) for labels in HEAD_LABELS.values()])
+        self._columns = {
+            head: slice(int(offsets[number]), int(offsets[number + 1]))
+            for number, head in enumerate(HEAD_LABELS)
+        }
+        weights = np.array(weights, dtype=np.float32)
+        for columns in self._columns.values():
+            # Subtracting a feature's mean weight within a head shifts all of that head's
+            # logits equally (softmax is unchanged) and turns weights into pulls.
+            weights[:, columns] -= weights[:, columns].mean(axis=1, keepdims=True)
+        self.weights = np.ascontiguousarray(weights)
+        self.bias = np.asarray(bias, dtype=np.float32)
+        self.key = key
+
+    def scores(self, prepared: PreparedText) -> Scores:
+        """One gather and one dot product for all three heads."""
+        indices, values = self.space.vector(prepared)
+        rows = self.weights[indices]
+        return Scores(indices, values, rows, values @ rows + self.bias)
+
+    def head(self, scores: Scores, head: str) -> HeadPrediction:
+        """One head's label, probabilities and evidence from the shared scores."""
+        columns = self._columns[head]
+        labels = HEAD_LABELS[head]
+        probabilities = _softmax(scores.logits[columns])
+        best = int(probabilities.argmax())
+        # Weights are centred per head (see __init__), so a feature's value times its
+        # weight is its pull towards this label rather than towards the others.
+        pull = scores.values * scores.rows[:, columns.start + best]
+        order = np.argsort(-pull)[: EVIDENCE_PER_HEAD * 2].tolist()
+        pulls = pull.tolist()
+        indices = scores.indices.tolist()
+        evidence: dict[str, float] = {}
+        for position in order:
+            if pulls[position] <= 0:
+                break
+            name = feature_label(self.space.names[indices[position]])
+            evidence[name] = evidence.get(name, 0.0) + pulls[position]
+        ranked = sorted(evidence.items(), key=lambda item: -item[1])[:EVIDENCE_PER_HEAD]
+        return HeadPrediction(
+            label=labels[best],
+            confidence=float(probabilities[best]),
+            probabilities=dict(zip(labels, probabilities.tolist(), strict=True)),
+            evidence=tuple((name, round(weight, 4)) for name, weight in ranked),
+        )
+
+    def predict(
+        self, prepared: PreparedText, heads: Sequence[str] = tuple(HEAD_LABELS)
+    ) -> dict[str, HeadPrediction]:
+        scores = self.scores(prepared)
+        return {head: self.head(scores, head) for head in heads}
+
+    def save(self, path: Path) -> None:
+        """Write the model as one .npz file (atomically: other processes may be reading)."""
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            weights=self.weights.astype(np.float16),
+            bias=self.bias,
+            idf=self.space.idf,
+            names=np.frombuffer("\x00".join(self.space.names).encode(), dtype=np.uint8),
+            meta=np.frombuffer(
+                json.dumps({"key": self.key, "features": asdict(self.space.config)}).encode(),
+                dtype=np.uint8,
+            ),
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(path.suffix + ".tmp")
+        temporary.write_bytes(buffer.getvalue())
+        temporary.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> Classifier:
+        with np.load(path) as archive:
+            meta = json.loads(archive["meta"].tobytes().decode())
+            names = tuple(archive["names"].tobytes().decode().split("\x00"))
+            space = FeatureSpace(
+                config=FeatureConfig(**meta["features"]),
+                vocabulary={name: index for index, name in enumerate(names)},
+                names=names,
+                idf=archive["idf"],
+            )
+            return cls(space, archive["weights"], archive["bias"], key=meta["key"])
+
+    @staticmethod
+    def stored_key(path: Path) -> str:
+        """The data/code key a stored model was trained for, without loading its weights."""
+        with np.load(path) as archive:
+            return str(json.loads(archive["meta"].tobytes().decode())["key"])
+
+
+def _fit_head(matrix, targets: Sequence[str], labels: tuple[str, ...], config: TrainingConfig):  # type: ignore[no-untyped-def]
+    from sklearn.linear_model import LogisticRegression  # heavy: only when training
+
+    present = sorted(set(targets), key=labels.index)
+    model = LogisticRegression(
+        C=config.regularisation,
+        max_iter=2000,
+        class_weight="balanced" if config.balanced else None,
+    )
+    weights = np.zeros((matrix.shape[1], len(labels)), dtype=np.float32)
+    # Labels missing from the data get a very low bias, so they are never predicted.
+    bias = np.full(len(labels), -30.0, dtype=np.float32)
+    if len(present) == 1:
+        bias[labels.index(present[0])] = 0.0
+        return weights, bias
+    model.fit(matrix, list(targets))
+    coefficients = model.coef_
+    intercepts = model.intercept_
+    if len(present) == 2:  # sklearn keeps one row for two classes: split it symmetrically
+        coefficients = np.vstack([-coefficients[0] / 2, coefficients[0] / 2])
+        intercepts = np.asarray([-intercepts[0] / 2, intercepts[0] / 2])
+    for row, label in enumerate(model.classes_):
+        weights[:, labels.index(label)] = coefficients[row]
+        bias[labels.index(label)] = intercepts[row]
+    return weights, bias
+
+
+def train(
+    messages: Sequence[LabelledMessage], config: TrainingConfig = TrainingConfig(), key: str = ""
+) -> Classifier:
+    """Fit the three heads on labelled messages (objection_type only on objections)."""
+    if not messages:
+        raise ValueError("no labelled messages to train on (data/messages/*.jsonl is empty)")
+    prepared = [prepare(message.text) for message in messages]
+    space = FeatureSpace.fit(prepared, config.features)
+    matrix = space.matrix(prepared)
+    objections = [n for n, message in enumerate(messages) if message.intent == "objection"]
+    parts = [
+        _fit_head(matrix, [m.intent for m in messages], HEAD_LABELS["intent"], config),
+        _fit_head(
+            matrix[objections],
+            [str(messages[n].objection_type) for n in objections],
+            HEAD_LABELS["objection_type"],
+            config,
+        )
+        if objections
+        else (
+            np.zeros((matrix.shape[1], len(OBJECTION_TYPES)), np.float32),
+            np.zeros(len(OBJECTION_TYPES), np.float32),
+        ),
+        _fit_head(matrix, [m.emotion for m in messages], HEAD_LABELS["emotion"], config),
+    ]
+    weights = np.hstack([part[0] for part in parts])
+    bias = np.concatenate([part[1] for part in parts])
+    return Classifier(space, weights, bias, key=key)

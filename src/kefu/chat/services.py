@@ -1,0 +1,569 @@
+"""Conversations and messages: storing, numbering, assigning and auto-replying.
+
+Every write of the live desk goes through here. Broadcasts never happen inside
+these functions: they return (or register on commit) `Event`s, and the real-time
+layer publishes them only after the transaction has committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.chat import wire
+from kefu.chat.models import (
+    Conversation, ConversationEvent, EventKind, Message, SenderKind, Status, Visitor,
+)
+from kefu.errors import Forbidden, NotFound, ServiceError
+from kefu.realtime.events import Event
+from kefu.shops import services as shop_services
+from kefu.shops.models import Membership, Shop
+
+TOKEN_SALT = "kefu.visitor"
+AUTO_REPLY_GAP = dt.timedelta(minutes=10)
+HISTORY_PAGE = 500
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+# --- visitors -------------------------------------------------------------------------------
+
+
+def get_shop_by_key(key: str) -> Shop:
+    """The shop a widget key belongs to."""
+    shop = Shop.objects.filter(public_key=key).first() if key else None
+    if shop is None:
+        raise NotFound("no_shop", _("找不到这家店铺。"))
+    return shop
+
+
+def visitor_token(visitor: Visitor) -> str:
+    return signing.dumps({"v": visitor.public_id.hex, "s": visitor.shop_id}, salt=TOKEN_SALT)
+
+
+def get_or_create_visitor(*, shop: Shop, token: str | None) -> Visitor:
+    """The visitor a token names, or a new one when it is missing, forged or for another shop."""
+    if token:
+        try:
+            data = signing.loads(token, salt=TOKEN_SALT)
+        except signing.BadSignature:
+            data = None
+        if isinstance(data, dict) and data.get("s") == shop.id:
+            visitor = Visitor.objects.filter(shop=shop, public_id=data.get("v")).first()
+            if visitor is not None:
+                return visitor
+    visitor = Visitor.objects.create(shop=shop, nickname="")
+    visitor.nickname = f"访客{visitor.public_id.hex[:4].upper()}"
+    visitor.save(update_fields=["nickname"])
+    return visitor
+
+
+def latest_conversation(visitor: Visitor) -> Conversation | None:
+    return visitor.conversations.order_by("-id").first()
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def clean_text(text: Any) -> str:
+    """A message's text, or a ServiceError a person can read."""
+    if not isinstance(text, str):
+        raise ServiceError("bad_text", _("消息格式不正确。"))
+    text = text.strip()
+    if not text:
+        raise ServiceError("empty", _("不能发送空白消息。"))
+    limit = settings.KEFU_MAX_MESSAGE_CHARS
+    if len(text) > limit:
+        raise ServiceError(
+            "too_long", _("消息太长了，请分几条发送（每条不超过%(n)d字）。") % {"n": limit}
+        )
+    return text
+
+
+def clean_client_id(client_id: Any) -> str:
+    if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
+        raise ServiceError("bad_client_id", _("消息编号不正确，请刷新页面后重试。"))
+    return client_id
+
+
+# --- storing messages -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message waiting to be stored. Exactly one of visitor_id / member_id is set."""
+
+    shop_id: int
+    client_id: str
+    text: str
+    image: str = ""
+    visitor_id: int | None = None
+    member_id: int | None = None
+    conversation_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    client_id: str
+    message: dict[str, Any] | None = None
+    error: ServiceError | None = None
+
+
+def store_messages(items: list[Outgoing]) -> tuple[list[Stored], list[Event]]:
+    """Store a batch of messages in one transaction; idempotent per (conversation, client_id).
+
+    Used for a single message too. Broadcast the returned events after commit.
+    """
+    now = timezone.now()
+    batch = _Batch(now)
+    with transaction.atomic():
+        batch.prefetch(items)
+        results = [batch.store(item) for item in items]
+        batch.flush()
+    return [r.resolve() if isinstance(r, _Pending) else r for r in results], batch.events
+
+
+class _Pending:
+    """A stored result whose message row gets its id at flush time."""
+
+    def __init__(self, client_id: str, message: Message, author: str | None) -> None:
+        self.client_id, self.message, self.author = client_id, message, author
+
+    def resolve(self) -> Stored:
+        return Stored(self.client_id, wire.message_dict(self.message, self.author))
+
+
+class _Batch:
+    """Numbers and inserts messages in bulk: one lock, one insert, one update per batch."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.convs: dict[int, Conversation] = {}
+        self.dirty: set[int] = set()
+        self.new_messages: list[tuple[Message, str | None]] = []
+        self.events: list[Event] = []
+        self.members: dict[int, Membership] = {}
+        self.known: dict[tuple[int, str], Message] = {}
+        self.new_keys: dict[tuple[int, str], Message] = {}
+        self.prefetched: set[int] = set()
+
+    def prefetch(self, items: list[Outgoing]) -> None:
+        """Lock and load the batch's known conversations and earlier copies in two queries."""
+        conv_ids = {i.conversation_id for i in items if i.conversation_id is not None}
+        if not conv_ids:
+            return
+        for conv in (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("visitor", "assignee").filter(id__in=conv_ids)
+        ):
+            self.convs[conv.id] = conv
+        self.known = {
+            (m.conversation_id, m.client_id): m
+            for m in Message.objects.select_related("author").filter(
+                conversation_id__in=conv_ids, client_id__in={i.client_id for i in items}
+            )
+        }
+        self.prefetched = conv_ids
+
+    # Loading is per item but cached, so a batch of many messages to the same
+    # conversations reads each conversation once.
+    def _conversation(self, conv_id: int) -> Conversation | None:
+        if conv_id not in self.convs:
+            conv = (
+                Conversation.objects.select_for_update(of=("self",))
+                .select_related("visitor", "assignee")
+                .filter(id=conv_id)
+                .first()
+            )
+            if conv is None:
+                return None
+            self.convs[conv_id] = conv
+        return self.convs[conv_id]
+
+    def _visitor_conversation(self, item: Outgoing) -> Conversation:
+        if item.conversation_id is not None:
+            conv = self._conversation(item.conversation_id)
+            if conv is not None and conv.visitor_id == item.visitor_id:
+                return conv
+        conv_id = (
+            Conversation.objects.filter(visitor_id=item.visitor_id, shop_id=item.shop_id)
+            .order_by("-id").values_list("id", flat=True).first()
+        )
+        if conv_id is not None:
+            conv = self._conversation(conv_id)
+            assert conv is not None
+            return conv
+        conv = Conversation.objects.create(
+            shop_id=item.shop_id, visitor_id=item.visitor_id, status=Status.WAITING,
+            waiting_since=self.now,
+        )
+        ConversationEvent.objects.create(conversation=conv, kind=EventKind.CREATED)
+        conv = Conversation.objects.select_related("visitor", "assignee").get(id=conv.id)
+        self.convs[conv.id] = conv
+        return conv
+
+    def _member(self, member_id: int) -> Membership:
+        if member_id not in self.members:
+            self.members[member_id] = Membership.objects.select_related("shop").get(id=member_id)
+        return self.members[member_id]
+
+    def store(self, item: Outgoing) -> Stored | _Pending:
+        try:
+            if item.visitor_id is not None:
+                conv = self._visitor_conversation(item)
+            else:
+                conv = self._agent_conversation(item)
+        except ServiceError as exc:
+            return Stored(item.client_id, error=exc)
+        existing = self._existing(conv, item.client_id)
+        if existing is not None:
+            return Stored(item.client_id, wire.message_dict(existing))
+        if item.visitor_id is not None:
+            pending = self._append(conv, item.client_id, SenderKind.CUSTOMER, item.text, item.image)
+            self._after_customer_message(conv)
+        else:
+            member = self._member(item.member_id)  # type: ignore[arg-type]
+            pending = self._append(
+                conv, item.client_id, SenderKind.AGENT, item.text, item.image, author=member
+            )
+        return pending
+
+    def _agent_conversation(self, item: Outgoing) -> Conversation:
+        member = self._member(item.member_id)  # type: ignore[arg-type]
+        conv = self._conversation(item.conversation_id) if item.conversation_id else None
+        if conv is None or conv.shop_id != member.shop_id:
+            raise NotFound("no_conversation", _("找不到这个会话。"))
+        if conv.status == Status.CLOSED:
+            raise ServiceError("closed", _("会话已结束，顾客再次发消息时会重新打开。"))
+        if conv.assignee_id is None:
+            self._assign(conv, member, EventKind.CLAIMED, actor=member)
+        elif conv.assignee_id != member.id and not member.sees_all:
+            raise Forbidden("not_yours", _("这个会话由其他同事接待，请先转接给您。"))
+        return conv
+
+    def _existing(self, conv: Conversation, client_id: str) -> Message | None:
+        if (conv.id, client_id) in self.new_keys:
+            return self.new_keys[(conv.id, client_id)]
+        if conv.id in self.prefetched:
+            return self.known.get((conv.id, client_id))
+        return (
+            Message.objects.select_related("author")
+            .filter(conversation_id=conv.id, client_id=client_id).first()
+        )
+
+    def _append(
+        self, conv: Conversation, client_id: str, sender: str, text: str, image: str = "",
+        author: Membership | None = None,
+    ) -> _Pending:
+        conv.last_seq += 1
+        message = Message(
+            shop_id=conv.shop_id, conversation_id=conv.id, seq=conv.last_seq,
+            client_id=client_id, sender=sender, author=author, text=text, image=image,
+            created_at=self.now,
+        )
+        conv.last_message_at = self.now
+        conv.last_message_preview = (text or _("[图片]"))[:80]
+        if sender == SenderKind.CUSTOMER:
+            conv.last_customer_seq = conv.last_seq
+            if conv.waiting_since is None:
+                conv.waiting_since = self.now
+        elif sender == SenderKind.AGENT:
+            conv.waiting_since = None
+            conv.agent_read_seq = conv.last_seq
+        self.dirty.add(conv.id)
+        author_name = author.display_name if author else None
+        self.new_messages.append((message, author_name))
+        self.new_keys[(conv.id, client_id)] = message
+        return _Pending(client_id, message, author_name)
+
+    def _system(self, conv: Conversation, text: str, tag: str) -> None:
+        self._append(conv, f"sys-{tag}-{conv.last_seq + 1}", SenderKind.SYSTEM, text)
+
+    def _assign(
+        self, conv: Conversation, member: Membership, kind: str, *,
+        actor: Membership | None = None, note: str = "",
+    ) -> None:
+        conv.assignee = member
+        conv.status = Status.OPEN
+        self.dirty.add(conv.id)
+        ConversationEvent.objects.create(
+            conversation=conv, kind=kind, actor=actor, target=member, note=note
+        )
+        self._system(conv, _("客服 %(name)s 为您服务～") % {"name": member.display_name}, "assign")
+
+    def _after_customer_message(self, conv: Conversation) -> None:
+        if conv.status == Status.CLOSED:
+            conv.status, conv.assignee, conv.closed_at = Status.WAITING, None, None
+            ConversationEvent.objects.create(conversation=conv, kind=EventKind.REOPENED)
+        if conv.assignee_id is not None:
+            return
+        shop = conv.visitor.shop if conv.visitor_id else Shop.objects.get(id=conv.shop_id)
+        online = list(
+            shop_services.online_members(shop.id, self.now)
+            .select_related("shop")
+            .annotate(open_count=Count("conversations", filter=Q(conversations__status="open")))
+            .order_by("open_count", "id")
+        )
+        free = [m for m in online if m.open_count < m.effective_capacity]
+        if free and shop_services.is_open_now(shop, self.now):
+            self._assign(conv, free[0], EventKind.ASSIGNED)
+            return
+        recent = conv.last_auto_reply_at and self.now - conv.last_auto_reply_at < AUTO_REPLY_GAP
+        if recent:
+            return
+        if online and shop_services.is_open_now(shop, self.now):
+            place = Conversation.objects.filter(
+                shop_id=shop.id, status=Status.WAITING, waiting_since__lte=conv.waiting_since
+            ).exclude(id=conv.id).count() + 1
+            text = shop.busy_message or _("客服都在忙，您前面还有{排队人数}位，请稍候～")
+            text = text.replace("{排队人数}", str(place)).replace("{queue}", str(place))
+            self._system(conv, text, "busy")
+        else:
+            text = shop.away_message or _("客服暂时不在，留言后我们会尽快回复您。")
+            self._system(conv, text, "away")
+        conv.last_auto_reply_at = self.now
+
+    def flush(self) -> None:
+        if self.new_messages:
+            Message.objects.bulk_create([m for m, _a in self.new_messages])
+        if self.dirty:
+            Conversation.objects.bulk_update(
+                [self.convs[i] for i in sorted(self.dirty)],
+                ["last_seq", "last_message_at", "last_message_preview", "last_customer_seq",
+                 "agent_read_seq", "waiting_since", "last_auto_reply_at", "status",
+                 "assignee", "closed_at"],
+            )
+        for message, author in self.new_messages:
+            conv = self.convs[message.conversation_id]
+            self.events.append(Event(
+                shop_id=conv.shop_id, kind="message", conversation_id=conv.id,
+                frame={"type": "message", "message": wire.message_dict(message, author)},
+                assignee_id=conv.assignee_id, waiting=conv.status == Status.WAITING,
+            ))
+        for conv_id in sorted(self.dirty):
+            self.events.append(summary_event(self.convs[conv_id]))
+
+
+def summary_event(conv: Conversation) -> Event:
+    return Event(
+        shop_id=conv.shop_id, kind="conversation", conversation_id=conv.id,
+        frame={"type": "conversation", "conversation": wire.conversation_dict(conv)},
+        assignee_id=conv.assignee_id, waiting=conv.status == Status.WAITING,
+    )
+
+
+def publish_on_commit(events: Iterable[Event]) -> None:
+    from kefu.realtime import hub
+
+    events = list(events)
+    transaction.on_commit(lambda: hub.publish_from_sync(events))
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def history(*, conversation_id: int, after_seq: int, limit: int = HISTORY_PAGE) -> list[dict]:
+    """Messages after `after_seq`, oldest first (the caller has checked access)."""
+    messages = (
+        Message.objects.filter(conversation_id=conversation_id, seq__gt=max(0, after_seq))
+        .select_related("author").order_by("seq")[:limit]
+    )
+    return [wire.message_dict(m) for m in messages]
+
+
+def get_conversation_for(*, actor: Membership, conversation_id: int) -> Conversation:
+    """A conversation of the actor's shop, or NotFound (never another shop's)."""
+    conv = (
+        Conversation.objects.select_related("visitor", "assignee")
+        .filter(id=conversation_id, shop_id=actor.shop_id).first()
+    )
+    if conv is None:
+        raise NotFound("no_conversation", _("找不到这个会话。"))
+    return conv
+
+
+def conversations_for(*, actor: Membership, closed_limit: int = 50) -> list[Conversation]:
+    """The workbench list: everything waiting or open, and the most recently closed."""
+    base = Conversation.objects.filter(shop_id=actor.shop_id).select_related("visitor", "assignee")
+    live = list(base.exclude(status=Status.CLOSED).order_by("-last_message_at", "-id")[:500])
+    closed = list(base.filter(status=Status.CLOSED).order_by("-closed_at")[:closed_limit])
+    return live + closed
+
+
+# --- agent actions (HTTP) -------------------------------------------------------------------
+
+
+def _locked(actor: Membership, conversation_id: int) -> Conversation:
+    conv = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("visitor", "assignee")
+        .filter(id=conversation_id, shop_id=actor.shop_id).first()
+    )
+    if conv is None:
+        raise NotFound("no_conversation", _("找不到这个会话。"))
+    return conv
+
+
+def _require_handler(actor: Membership, conv: Conversation) -> None:
+    if conv.assignee_id != actor.id and not actor.sees_all:
+        raise Forbidden("not_yours", _("这个会话由其他同事接待。"))
+
+
+@transaction.atomic
+def claim_conversation(*, actor: Membership, conversation_id: int) -> Conversation:
+    """Take a waiting conversation."""
+    conv = _locked(actor, conversation_id)
+    if conv.status == Status.CLOSED:
+        raise ServiceError("closed", _("会话已结束。"))
+    if conv.assignee_id == actor.id:
+        return conv
+    if conv.assignee_id is not None and not actor.sees_all:
+        raise ServiceError("taken", _("这个会话已被 %(n)s 接待。") % {"n": conv.assignee.display_name})
+    batch = _Batch(timezone.now())
+    batch.convs[conv.id] = conv
+    batch._assign(conv, actor, EventKind.CLAIMED, actor=actor)
+    batch.flush()
+    publish_on_commit(batch.events)
+    return conv
+
+
+@transaction.atomic
+def transfer_conversation(
+    *, actor: Membership, conversation_id: int, to_member_id: int, note: str = ""
+) -> Conversation:
+    """Hand a conversation to a colleague, with a note for them."""
+    conv = _locked(actor, conversation_id)
+    _require_handler(actor, conv) if conv.assignee_id else None
+    if conv.status == Status.CLOSED:
+        raise ServiceError("closed", _("会话已结束，无法转接。"))
+    target = shop_services.get_member(actor=actor, member_id=to_member_id)
+    if not target.is_active:
+        raise ServiceError("inactive", _("这位同事的账号已停用。"))
+    if target.id == conv.assignee_id:
+        raise ServiceError("same", _("会话已经由这位同事接待。"))
+    batch = _Batch(timezone.now())
+    batch.convs[conv.id] = conv
+    batch._assign(conv, target, EventKind.TRANSFERRED, actor=actor, note=note.strip()[:200])
+    batch.flush()
+    publish_on_commit(batch.events)
+    return conv
+
+
+@transaction.atomic
+def close_conversation(*, actor: Membership, conversation_id: int) -> Conversation:
+    """End a conversation; the next waiting one may go to the freed agent."""
+    conv = _locked(actor, conversation_id)
+    _require_handler(actor, conv)
+    if conv.status == Status.CLOSED:
+        return conv
+    now = timezone.now()
+    batch = _Batch(now)
+    batch.convs[conv.id] = conv
+    conv.status, conv.closed_at, conv.waiting_since = Status.CLOSED, now, None
+    batch.dirty.add(conv.id)
+    ConversationEvent.objects.create(conversation=conv, kind=EventKind.CLOSED, actor=actor)
+    batch._system(conv, _("本次服务已结束，有需要随时找我们哦～"), "close")
+    batch.flush()
+    publish_on_commit(batch.events)
+    return conv
+
+
+def mark_read(*, actor: Membership, conversation_id: int, seq: int) -> Event | None:
+    """The agent has read up to `seq`; returns the summary event to publish, if it changed."""
+    conv = get_conversation_for(actor=actor, conversation_id=conversation_id)
+    seq = min(max(0, int(seq)), conv.last_seq)
+    updated = Conversation.objects.filter(id=conv.id, agent_read_seq__lt=seq).update(
+        agent_read_seq=seq
+    )
+    if not updated:
+        return None
+    conv.agent_read_seq = seq
+    return summary_event(conv)
+
+
+# --- flood control --------------------------------------------------------------------------
+
+_recent_sends: dict[int, list[float]] = {}
+
+
+def check_visitor_rate(visitor_id: int, now: float) -> None:
+    """Refuse a visitor's message past KEFU_VISITOR_RATE (count per seconds), per process."""
+    count, window = settings.KEFU_VISITOR_RATE
+    times = [t for t in _recent_sends.get(visitor_id, ()) if now - t < window]
+    if len(times) >= count:
+        _recent_sends[visitor_id] = times
+        raise ServiceError("rate_limited", _("您发得太快啦，请稍等几秒再发～"))
+    times.append(now)
+    _recent_sends[visitor_id] = times
+    if len(_recent_sends) > 100_000:  # forget idle visitors so the table stays small
+        for key in [k for k, v in _recent_sends.items() if not v or now - v[-1] > window]:
+            del _recent_sends[key]
+
+
+# --- presence and the queue -----------------------------------------------------------------
+
+
+def agent_connected(*, member_id: int) -> list[Event]:
+    """A workbench opened: count the socket, then hand waiting chats to free agents."""
+    from django.db.models import F
+
+    now = timezone.now()
+    Membership.objects.filter(id=member_id).update(
+        online_sockets=F("online_sockets") + 1, last_seen_at=now
+    )
+    shop_id = Membership.objects.values_list("shop_id", flat=True).get(id=member_id)
+    return assign_waiting(shop_id=shop_id)
+
+
+def agent_disconnected(*, member_id: int) -> None:
+    from django.db.models import F
+
+    Membership.objects.filter(id=member_id, online_sockets__gt=0).update(
+        online_sockets=F("online_sockets") - 1
+    )
+
+
+def agents_seen(*, member_ids: Iterable[int]) -> None:
+    """Heartbeat for the workbenches open in this process."""
+    Membership.objects.filter(id__in=list(member_ids)).update(last_seen_at=timezone.now())
+
+
+def assign_waiting(*, shop_id: int) -> list[Event]:
+    """Give waiting conversations, oldest first, to online agents with room; returns events."""
+    now = timezone.now()
+    with transaction.atomic():
+        shop = Shop.objects.get(id=shop_id)
+        if not shop_services.is_open_now(shop, now):
+            return []
+        batch = _Batch(now)
+        waiting = list(
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("visitor", "assignee")
+            .filter(shop_id=shop_id, status=Status.WAITING, assignee__isnull=True)
+            .order_by("waiting_since", "id")[:200]
+        )
+        if not waiting:
+            return []
+        online = list(
+            shop_services.online_members(shop_id, now).select_related("shop")
+            .annotate(open_count=Count("conversations", filter=Q(conversations__status="open")))
+        )
+        for conv in waiting:
+            free = [m for m in online if m.open_count < m.effective_capacity]
+            if not free:
+                break
+            member = min(free, key=lambda m: (m.open_count, m.id))
+            batch.convs[conv.id] = conv
+            batch._assign(conv, member, EventKind.ASSIGNED)
+            member.open_count += 1
+        batch.flush()
+    return batch.events

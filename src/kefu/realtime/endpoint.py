@@ -1,0 +1,384 @@
+"""The two WebSocket endpoints, /ws/visitor and /ws/agent (docs/protocol.md).
+
+Thin by design: parse a frame, call a service (through the writer for messages),
+send the answer. Rules live in kefu.chat.services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from http.cookies import SimpleCookie
+from importlib import import_module
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import orjson
+from django.conf import settings
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from kefu.chat import services as chat_services
+from kefu.chat import wire
+from kefu.errors import ServiceError
+from kefu.realtime.events import Event
+from kefu.realtime.hub import Conn, hub
+from kefu.realtime.writer import writer
+from kefu.shops import services as shop_services
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CLOSE_BAD_FRAME = 4400
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_TOO_SLOW = 4408
+HEARTBEAT_S = 30.0
+
+_readers = ThreadPoolExecutor(4, thread_name_prefix="kefu-read")
+
+
+async def run_sync(fn: Callable[..., T], *args: Any) -> T:
+    """Run ORM code in a worker thread: the ORM never runs on the event loop."""
+    return await asyncio.get_running_loop().run_in_executor(_readers, fn, *args)
+
+
+class BadFrame(Exception):
+    pass
+
+
+def parse_frame(raw: str | bytes | None) -> dict[str, Any]:
+    if raw is None:
+        raise BadFrame("binary frames are not accepted")
+    try:
+        frame = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadFrame("not JSON") from exc
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        raise BadFrame("a frame is a JSON object with a type")
+    return frame
+
+
+def _int(frame: dict[str, Any], key: str, default: int | None = None) -> int:
+    value = frame.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise BadFrame(f"{key} must be a non-negative integer")
+    return value
+
+
+def _error(exc: ServiceError, client_id: Any = None) -> str:
+    frame: dict[str, Any] = {"type": "error", "code": exc.code, "message": exc.message}
+    if isinstance(client_id, str):
+        frame["client_id"] = client_id
+    return orjson.dumps(frame).decode()
+
+
+async def _pump(ws: WebSocket, conn: Conn) -> None:
+    """Send the socket's outbox in order; a None in it means the socket fell too far behind."""
+    while True:
+        text = await conn.outbox.get()
+        if text is None:
+            await ws.close(CLOSE_TOO_SLOW)
+            return
+        await ws.send_text(text)
+
+
+async def _serve(ws: WebSocket, conn: Conn, handle: Callable[[dict[str, Any]], Any]) -> None:
+    pump = asyncio.create_task(_pump(ws, conn))
+    try:
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            try:
+                frame = parse_frame(message.get("text"))
+                await handle(frame)
+            except BadFrame as exc:
+                conn.offer(orjson.dumps(
+                    {"type": "error", "code": "bad_frame", "message": str(exc)}
+                ).decode())
+                await asyncio.sleep(0)  # let the pump send the error first
+                await _drain(conn)
+                await ws.close(CLOSE_BAD_FRAME)
+                return
+    except WebSocketDisconnect:
+        return
+    finally:
+        conn.closed = True
+        pump.cancel()
+
+
+async def _drain(conn: Conn, timeout: float = 1.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not conn.outbox.empty() and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+
+
+async def _send_history(conn: Conn, conversation_id: int, after_seq: int, **extra: Any) -> None:
+    while True:
+        page = await run_sync(
+            lambda: chat_services.history(conversation_id=conversation_id, after_seq=after_seq)
+        )
+        last = page[-1]["seq"] if page else after_seq
+        conn.offer(orjson.dumps(
+            {"type": "history", "messages": page, "last_seq": last, **extra}
+        ).decode())
+        if len(page) < chat_services.HISTORY_PAGE:
+            return
+        after_seq = last
+
+
+# --- visitors ---------------------------------------------------------------------------------
+
+
+def _open_visitor(key: str, token: str | None) -> dict[str, Any]:
+    shop = chat_services.get_shop_by_key(key)
+    visitor = chat_services.get_or_create_visitor(shop=shop, token=token)
+    conv = chat_services.latest_conversation(visitor)
+    return {
+        "shop": shop, "visitor": visitor, "conversation": conv,
+        "agent_online": shop_services.online_members(shop.id).exists()
+        and shop_services.is_open_now(shop),
+    }
+
+
+async def visitor_socket(ws: WebSocket) -> None:
+    params = ws.query_params
+    try:
+        opened = await run_sync(_open_visitor, params.get("key", ""), params.get("token"))
+    except ServiceError:
+        await ws.close(CLOSE_NOT_FOUND)
+        return
+    shop, visitor, conv = opened["shop"], opened["visitor"], opened["conversation"]
+    await ws.accept()
+    conn = Conn("visitor", shop.id)
+    conn.visitor_id = visitor.id
+    conn.conversation_id = conv.id if conv else None
+    await hub.add(conn)
+    conn.offer(orjson.dumps({
+        "type": "ready",
+        "token": chat_services.visitor_token(visitor),
+        "shop": {"name": shop.name, "announcement": shop.announcement,
+                 "welcome": shop.welcome_message},
+        "conversation": {"id": conv.id, "status": conv.status} if conv else None,
+        "agent_online": opened["agent_online"],
+    }).decode())
+
+    async def handle(frame: dict[str, Any]) -> None:
+        kind = frame["type"]
+        if kind == "message":
+            client_id = frame.get("client_id")
+            try:
+                item = chat_services.Outgoing(
+                    shop_id=shop.id, visitor_id=visitor.id,
+                    conversation_id=conn.conversation_id,
+                    client_id=chat_services.clean_client_id(client_id),
+                    text=chat_services.clean_text(frame.get("text")),
+                )
+                chat_services.check_visitor_rate(visitor.id, time.monotonic())
+            except ServiceError as exc:
+                conn.offer(_error(exc, client_id))
+                return
+            await _ack(conn, item)
+        elif kind == "resume":
+            after = _int(frame, "after_seq", 0)
+            if conn.conversation_id is not None:
+                await _send_history(conn, conn.conversation_id, after)
+            else:
+                conn.offer(orjson.dumps(
+                    {"type": "history", "messages": [], "last_seq": 0}
+                ).decode())
+        elif kind == "typing":
+            if conn.conversation_id is not None:
+                await hub.publish([Event(
+                    shop_id=shop.id, kind="typing", conversation_id=conn.conversation_id,
+                    frame={"type": "typing", "conversation": conn.conversation_id,
+                           "typing": bool(frame.get("typing")), "by": "customer"},
+                    by="customer",
+                )])
+        elif kind == "ping":
+            conn.offer('{"type":"pong"}')
+        else:
+            raise BadFrame(f"unknown type {kind!r}")
+
+    try:
+        await _serve(ws, conn, handle)
+    finally:
+        await hub.remove(conn)
+
+
+async def _ack(conn: Conn, item: chat_services.Outgoing) -> None:
+    def on_stored(stored: chat_services.Stored) -> None:
+        # Runs before the broadcast: the ack comes first, and a visitor whose first
+        # message just created the conversation is routed to it in time.
+        if stored.error is not None:
+            conn.offer(_error(stored.error, item.client_id))
+            return
+        assert stored.message is not None
+        if conn.kind == "visitor" and conn.conversation_id != stored.message["conversation"]:
+            hub.move_visitor(conn, stored.message["conversation"])
+        conn.offer(orjson.dumps(
+            {"type": "ack", "client_id": item.client_id, "message": stored.message}
+        ).decode())
+
+    await writer.submit(item, on_stored)
+
+
+# --- agents -----------------------------------------------------------------------------------
+
+
+def _member_from_cookie(cookie_header: str) -> Any:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth import get_user_model
+    from django.utils.crypto import constant_time_compare
+
+    cookies = SimpleCookie()
+    cookies.load(cookie_header)
+    morsel = cookies.get(settings.SESSION_COOKIE_NAME)
+    if morsel is None:
+        return None
+    session = import_module(settings.SESSION_ENGINE).SessionStore(morsel.value)
+    user_id, backend = session.get(SESSION_KEY), session.get(BACKEND_SESSION_KEY)
+    if user_id is None or backend is None:
+        return None
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not constant_time_compare(
+        session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()
+    ):
+        return None
+    try:
+        return shop_services.get_member_for(user=user)
+    except ServiceError:
+        return None
+
+
+def _same_origin(ws: WebSocket) -> bool:
+    """Refuse cross-site pages that would ride on an agent's cookie."""
+    origin = ws.headers.get("origin")
+    if not origin:
+        return True  # not a browser
+    return urlsplit(origin).netloc == ws.headers.get("host")
+
+
+def _agent_ready(member: Any) -> tuple[dict[str, Any], list[Event]]:
+    events = chat_services.agent_connected(member_id=member.id)
+    convs = chat_services.conversations_for(actor=member)
+    return {
+        "type": "ready",
+        "me": {"member_id": member.id, "name": member.display_name, "role": member.role},
+        "shop": {"id": member.shop_id, "name": member.shop.name},
+        "conversations": [wire.conversation_dict(c) for c in convs],
+    }, events
+
+
+async def agent_socket(ws: WebSocket) -> None:
+    if not _same_origin(ws):
+        await ws.close(CLOSE_FORBIDDEN)
+        return
+    member = await run_sync(_member_from_cookie, ws.headers.get("cookie", ""))
+    if member is None:
+        await ws.close(CLOSE_UNAUTHORIZED)
+        return
+    await ws.accept()
+    conn = Conn("agent", member.shop_id)
+    conn.member_id, conn.sees_all = member.id, member.sees_all
+    await hub.add(conn)
+    presence.add(member.id)
+    try:
+        ready, events = await run_sync(_agent_ready, member)
+        conn.offer(orjson.dumps(ready).decode())
+        await hub.publish(events)
+
+        async def handle(frame: dict[str, Any]) -> None:
+            kind = frame["type"]
+            if kind == "message":
+                client_id = frame.get("client_id")
+                try:
+                    item = chat_services.Outgoing(
+                        shop_id=member.shop_id, member_id=member.id,
+                        conversation_id=_int(frame, "conversation"),
+                        client_id=chat_services.clean_client_id(client_id),
+                        text=chat_services.clean_text(frame.get("text")),
+                    )
+                except ServiceError as exc:
+                    conn.offer(_error(exc, client_id))
+                    return
+                await _ack(conn, item)
+            elif kind == "open":
+                conv_id, after = _int(frame, "conversation"), _int(frame, "after_seq", 0)
+                try:
+                    conv = await run_sync(lambda: chat_services.get_conversation_for(
+                        actor=member, conversation_id=conv_id))
+                except ServiceError as exc:
+                    conn.offer(_error(exc))
+                    return
+                conn.opened.add(conv.id)
+                await _send_history(conn, conv.id, after, conversation=conv.id)
+            elif kind == "close_view":
+                conn.opened.discard(_int(frame, "conversation"))
+            elif kind == "read":
+                conv_id, seq = _int(frame, "conversation"), _int(frame, "seq")
+                try:
+                    event = await run_sync(lambda: chat_services.mark_read(
+                        actor=member, conversation_id=conv_id, seq=seq))
+                except ServiceError as exc:
+                    conn.offer(_error(exc))
+                    return
+                if event is not None:
+                    await hub.publish([event])
+            elif kind == "typing":
+                conv_id = _int(frame, "conversation")
+                if conv_id in conn.opened:
+                    await hub.publish([Event(
+                        shop_id=member.shop_id, kind="typing", conversation_id=conv_id,
+                        frame={"type": "typing", "typing": bool(frame.get("typing")),
+                               "by": "agent"},
+                        by="agent",
+                    )])
+            elif kind == "ping":
+                conn.offer('{"type":"pong"}')
+            else:
+                raise BadFrame(f"unknown type {kind!r}")
+
+        await _serve(ws, conn, handle)
+    finally:
+        await hub.remove(conn)
+        presence.discard(member.id)
+        await run_sync(lambda: chat_services.agent_disconnected(member_id=member.id))
+
+
+class Presence:
+    """Keeps `last_seen_at` fresh for the agents connected to this process."""
+
+    def __init__(self) -> None:
+        self.counts: dict[int, int] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    def add(self, member_id: int) -> None:
+        self.counts[member_id] = self.counts.get(member_id, 0) + 1
+        if self.task is None:
+            self.task = asyncio.create_task(self._beat())
+
+    def discard(self, member_id: int) -> None:
+        left = self.counts.get(member_id, 0) - 1
+        if left > 0:
+            self.counts[member_id] = left
+        else:
+            self.counts.pop(member_id, None)
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            if self.counts:
+                ids = list(self.counts)
+                try:
+                    await run_sync(lambda: chat_services.agents_seen(member_ids=ids))
+                except Exception:  # noqa: BLE001 - a missed beat must not kill the loop
+                    log.exception("presence heartbeat failed")
+
+
+presence = Presence()
+

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from kefu.chat.api import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="web:desk", permanent=False)),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("", include("kefu.web.urls")),
+]
