@@ -54,6 +54,8 @@ REPO = Path(__file__).resolve().parent.parent
 BENCH_AGENT_PASSWORD = "bench-pass-8472"
 CONNECT_TIMEOUT_S = 15.0
 SERVER_START_TIMEOUT_S = 60.0
+MAX_GRACE_S = 30.0  # after the last phase, at most this long for deliveries to arrive
+QUIET_S = 3.0  # ... and stop once the agents have received nothing for this long
 # Phase tags in the client ids, so a received frame says which phase sent it.
 WARMUP, CLOSED, FIXED, IDLE = 0x8000, 0x8001, 0x8002, 0x8003
 TEXT = "你好，请问这款衬衫还有L码吗？今天下单什么时候发货"
@@ -346,6 +348,7 @@ class ShardResult:
     errors: Counter[str] = field(default_factory=Counter)
     cpu_closed_s: float = 0.0
     connect_failures: int = 0
+    closing: bool = False  # set when the client itself starts closing its sockets
 
 
 def _ws_kwargs() -> dict[str, Any]:
@@ -407,6 +410,8 @@ class Customer:
                 result.errors[str(frame.get("code"))] += 1
                 if frame.get("client_id"):
                     self.window.release()  # refused, not stored: the slot is free again
+        if not result.closing:
+            result.errors[f"visitor socket closed by server: {self.ws.close_code}"] += 1
 
     async def closed_loop(self, end: float) -> None:
         self.window = asyncio.Semaphore(self.window_size)
@@ -448,6 +453,8 @@ async def agent_reader(index: int, ws: ClientConnection, result: ShardResult) ->
             assignee[conv["id"]] = (conv.get("assignee") or {}).get("id")
         elif kind == "error":
             result.errors[f"agent:{frame.get('code')}"] += 1
+    if not result.closing:  # the server closed an agent socket mid-run (4408: too slow)
+        result.errors[f"agent socket closed by server: {ws.close_code}"] += 1
 
 
 async def _bounded_gather(coros: list[Any], limit: int) -> list[Any]:
@@ -519,11 +526,16 @@ async def run_shard(
             await _sleep_until(schedule.fixed_end)
             await _finish(senders, timeout=5.0)
 
+        # Grace: wait for what was acked to reach the agents, while it still trickles in.
         while time.monotonic() < schedule.grace_end:
             if plan.early_exit and _all_delivered(result):
                 break
+            quiet_since = result.received[-1][4] if result.received else schedule.closed_start
+            if time.monotonic() - max(quiet_since, schedule.fixed_end) > QUIET_S:
+                break
             await asyncio.sleep(0.1)
     finally:
+        result.closing = True
         await _bounded_gather([ws.close() for ws in sockets], limit=500)
         for task in readers:
             task.cancel()
@@ -555,7 +567,7 @@ class Phases:
     closed_s: float
     fixed_s: float
     settle_s: float = 1.0
-    grace_s: float = 5.0
+    grace_s: float = MAX_GRACE_S
 
     def schedule_from(self, start: float) -> Schedule:
         closed_end = start + self.closed_s

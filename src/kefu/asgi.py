@@ -38,7 +38,7 @@ async def application(scope, receive, send):  # type: ignore[no-untyped-def]
         handler = SOCKETS.get(scope["path"])
         ws = WebSocket(scope, receive, send)
         if handler is None:
-            await ws.close(endpoint.CLOSE_NOT_FOUND)
+            await endpoint.refuse(ws, endpoint.CLOSE_NOT_FOUND)
             return
         await handler(ws)
     elif kind == "http":

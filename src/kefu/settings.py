@@ -93,6 +93,8 @@ else:
                 ),
                 "transaction_mode": "IMMEDIATE",
             },
+            # Tests need a file, not memory: the server runs in other threads and processes.
+            "TEST": {"NAME": str(DATA_DIR / f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -258,5 +258,5 @@ def evaluate_checker(split: str = "dev") -> dict[str, object]:
 
     if split not in ("train", "dev", "all"):
         raise ValueError(f"unknown split {split!r}")
-    report = evaluate_replies(load_replies(split))  # type: ignore[arg-type]
+    report, _ = evaluate_replies(load_replies(split))  # type: ignore[arg-type]
     return {"split": split, **report}

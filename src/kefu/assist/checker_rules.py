@@ -17,10 +17,26 @@ PARTICLES = frozenset("哦呢的了啊呀哈啦喔哟滴嘛亲吧噢~～")
 QUESTION_ENDINGS = ("吗", "么", "嘛")
 CLOSING_QUESTION_CUES = ("什么", "其他", "其它", "还有")
 HEDGED_OBJECTS = ("保证", "确定", "肯定", "保障", "完全", "百分百", "100%")
-NEGATED_BEFORE = ("不", "没", "无", "不能", "无法", "没法", "不敢", "没有", "很难", "难以", "未必")
+NEGATED_BEFORE = ("不", "没", "无", "未必")
+HEDGES_NEARBY = ("不能", "无法", "没法", "不敢", "不好说", "不一定", "没办法", "很难", "难以", "没有")
+SUBJECT_ADVERBS = ("也", "是", "都", "就", "还", "暂时", "实在", "真的", "确实", "真", "目前", "现在")
 ENSURE_VERB_BEFORE = ("为了", "为", "需要", "要", "须", "以", "来", "才能", "能够", "得", "也")
 COMPOSITION_AFTER = ("纯", "棉", "全棉", "羊", "真丝", "桑蚕", "涤", "聚酯", "亚麻", "蚕丝", "鸭绒", "鹅绒")
 BUT_NOT_AFTER = frozenset("再忙比赶说打跑拗熬睡想信看听斗争拼躲逃玩吃过算")
+BUT_INTRODUCES_OFFER = (
+    "您看",
+    "你看",
+    "我帮您",
+    "我给您",
+    "我为您",
+    "帮您",
+    "为您",
+    "给您",
+    "我们可以",
+    "我可以",
+    "可以帮您",
+    "可以为您",
+)
 SELF_BLAME_CUES = ("没", "不", "弄", "搞", "操作", "选错", "拍错", "看", "原因", "问题", "造成", "导致", "摔", "的")
 
 
@@ -104,10 +120,22 @@ def is_refusal(text: str, start: int, end: int, *, modal: bool, lexicon: Lexicon
             return False  # 不能保证明天到: honest, not a refusal
         bare = _only_particles(after)
         requested = _starts_with_any(text, end, lexicon.context["service"])
-        first_person = any(word in before for word in lexicon.context["first_person"])
+        first_person = _subject_is_us(before, lexicon.context["first_person"])
         if not (bare or requested or first_person):
             return False  # 不能机洗 / 无法调节: a product fact
     return not offers_alternative(text, end, (left, right), lexicon)
+
+
+def _subject_is_us(before: str, first_person: Sequence[str]) -> bool:
+    """我不能 / 我们也无法 / 小妹这边是无法: we are the ones refusing."""
+    stripped = True
+    while stripped:
+        stripped = False
+        for adverb in SUBJECT_ADVERBS:
+            if before.endswith(adverb):
+                before = before[: -len(adverb)]
+                stripped = True
+    return before.endswith(tuple(first_person))
 
 
 def is_absolute_promise(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
@@ -115,15 +143,19 @@ def is_absolute_promise(text: str, start: int, end: int, lexicon: Lexicon) -> bo
     phrase = text[start:end]
     left, right = clause_bounds(text, start, end)
     before, after = text[left:start], text[end:right]
-    if before.endswith(NEGATED_BEFORE):
-        return False  # 不一定 / 不能保证: honest hedges
+    if before.endswith(NEGATED_BEFORE) or any(word in before[-6:] for word in HEDGES_NEARBY):
+        return False  # 不一定 / 不能完全跟您保证: honest hedges
+    if after.startswith("不了"):
+        return False  # 保证不了: a hedge too
     if phrase == "一定" and (before.endswith("有") or after.startswith(lexicon.context["adjective"])):
         return False  # 有一定色差 / 一定周期 / 一定要好评
     if phrase == "保证" and (
         before.endswith(ENSURE_VERB_BEFORE) or after.startswith(lexicon.context["adjective"])
     ):
         return False  # 为了保证新鲜 / 保证金
-    if phrase == "肯定" and before.endswith(("的", "您", "你")):
+    if phrase == "肯定" and (
+        before.endswith(("的", "您", "你")) or after.startswith(("是您", "也是您", "是你", "也是你"))
+    ):
         return False  # 您的肯定 (praise); 您肯定弄混了 is blame, not a promise
     if phrase in ("100%", "百分百", "百分之百") and after.startswith(COMPOSITION_AFTER):
         return False  # 100%纯棉: a material fact
@@ -154,6 +186,9 @@ def is_cancelling_but(text: str, start: int, end: int, lexicon: Lexicon) -> bool
     if phrase == "不过" and text.startswith(("来", "去", "如此", "意"), end):
         return False
     left, _ = clause_bounds(text, start, end)
+    following = text[end:].lstrip(" ，,～~")
+    if following.startswith(BUT_INTRODUCES_OFFER):
+        return False  # ……，不过我帮您申请了运费券: the turn brings an offer, nothing is cancelled
     if phrase == "可是" and left < start and text[start - 1] not in PARTICLES:
         return False  # 这可是爆款: emphasis, not a turn
     if left < start and not _only_particles(text[left:start]):

@@ -8,7 +8,9 @@ small dot product (tens of microseconds instead of ~1 ms per sklearn call).
 
 from __future__ import annotations
 
+import heapq
 import io
+import math
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -56,11 +58,6 @@ class Scores:
     logits: np.ndarray
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max())
-    return shifted / shifted.sum()
-
-
 class Classifier:
     """Predicts intent, objection type and emotion for a prepared message."""
 
@@ -85,6 +82,7 @@ class Classifier:
         self.weights = np.ascontiguousarray(weights)
         self.bias = np.asarray(bias, dtype=np.float32)
         self.key = key
+        self._labels: dict[int, str] = {}
 
     def scores(self, prepared: PreparedText) -> Scores:
         """One gather and one dot product for all three heads."""
@@ -96,27 +94,37 @@ class Classifier:
         """One head's label, probabilities and evidence from the shared scores."""
         columns = self._columns[head]
         labels = HEAD_LABELS[head]
-        probabilities = _softmax(scores.logits[columns])
-        best = int(probabilities.argmax())
+        logits = scores.logits[columns].tolist()
+        top = max(logits)
+        exponentials = [math.exp(logit - top) for logit in logits]
+        total = sum(exponentials)
+        best = logits.index(top)
         # Weights are centred per head (see __init__), so a feature's value times its
         # weight is its pull towards this label rather than towards the others.
-        pull = scores.values * scores.rows[:, columns.start + best]
-        order = np.argsort(-pull)[: EVIDENCE_PER_HEAD * 2].tolist()
-        pulls = pull.tolist()
+        pulls = (scores.values * scores.rows[:, columns.start + best]).tolist()
         indices = scores.indices.tolist()
+        strongest = heapq.nlargest(EVIDENCE_PER_HEAD * 2, range(len(pulls)), pulls.__getitem__)
         evidence: dict[str, float] = {}
-        for position in order:
+        for position in strongest:
             if pulls[position] <= 0:
                 break
-            name = feature_label(self.space.names[indices[position]])
+            name = self._feature_label(indices[position])
             evidence[name] = evidence.get(name, 0.0) + pulls[position]
         ranked = sorted(evidence.items(), key=lambda item: -item[1])[:EVIDENCE_PER_HEAD]
         return HeadPrediction(
             label=labels[best],
-            confidence=float(probabilities[best]),
-            probabilities=dict(zip(labels, probabilities.tolist(), strict=True)),
+            confidence=exponentials[best] / total,
+            probabilities={
+                label: value / total for label, value in zip(labels, exponentials, strict=True)
+            },
             evidence=tuple((name, round(weight, 4)) for name, weight in ranked),
         )
+
+    def _feature_label(self, index: int) -> str:
+        label = self._labels.get(index)
+        if label is None:
+            label = self._labels[index] = feature_label(self.space.names[index])
+        return label
 
     def predict(
         self, prepared: PreparedText, heads: Sequence[str] = tuple(HEAD_LABELS)

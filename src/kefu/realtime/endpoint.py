@@ -76,6 +76,13 @@ def _error(exc: ServiceError, client_id: Any = None) -> str:
     return orjson.dumps(frame).decode()
 
 
+async def refuse(ws: WebSocket, code: int) -> None:
+    """Accept, then close with our code: a bare refusal would reach the browser as a 403
+    without saying why."""
+    await ws.accept()
+    await ws.close(code)
+
+
 async def _pump(ws: WebSocket, conn: Conn) -> None:
     """Send the socket's outbox in order; a None in it means the socket fell too far behind."""
     while True:
@@ -150,7 +157,7 @@ async def visitor_socket(ws: WebSocket) -> None:
     try:
         opened = await run_sync(_open_visitor, params.get("key", ""), params.get("token"))
     except ServiceError:
-        await ws.close(CLOSE_NOT_FOUND)
+        await refuse(ws, CLOSE_NOT_FOUND)
         return
     shop, visitor, conv = opened["shop"], opened["visitor"], opened["conversation"]
     await ws.accept()
@@ -276,11 +283,11 @@ def _agent_ready(member: Any) -> tuple[dict[str, Any], list[Event]]:
 
 async def agent_socket(ws: WebSocket) -> None:
     if not _same_origin(ws):
-        await ws.close(CLOSE_FORBIDDEN)
+        await refuse(ws, CLOSE_FORBIDDEN)
         return
     member = await run_sync(_member_from_cookie, ws.headers.get("cookie", ""))
     if member is None:
-        await ws.close(CLOSE_UNAUTHORIZED)
+        await refuse(ws, CLOSE_UNAUTHORIZED)
         return
     await ws.accept()
     conn = Conn("agent", member.shop_id)
@@ -330,14 +337,13 @@ async def agent_socket(ws: WebSocket) -> None:
                 if event is not None:
                     await hub.publish([event])
             elif kind == "typing":
+                # Routed within the agent's own shop only, so a foreign id reaches nobody.
                 conv_id = _int(frame, "conversation")
-                if conv_id in conn.opened:
-                    await hub.publish([Event(
-                        shop_id=member.shop_id, kind="typing", conversation_id=conv_id,
-                        frame={"type": "typing", "typing": bool(frame.get("typing")),
-                               "by": "agent"},
-                        by="agent",
-                    )])
+                await hub.publish([Event(
+                    shop_id=member.shop_id, kind="typing", conversation_id=conv_id,
+                    frame={"type": "typing", "typing": bool(frame.get("typing")), "by": "agent"},
+                    by="agent",
+                )])
             elif kind == "ping":
                 conn.offer('{"type":"pong"}')
             else:

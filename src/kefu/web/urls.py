@@ -9,7 +9,6 @@ from kefu.web import views
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("w/<str:public_key>/", views.widget, name="widget"),
     path("demo/<str:public_key>/", views.demo, name="demo"),
     path("desk/", views.desk, name="desk"),

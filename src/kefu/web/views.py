@@ -100,11 +100,6 @@ def _page(
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect("web:desk")
-
-
-@require_GET
 @xframe_options_exempt
 def widget(request: HttpRequest, public_key: str) -> HttpResponse:
     """The chat a customer sees, framed by widget.js on the shop's own site."""

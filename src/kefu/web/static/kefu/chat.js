@@ -133,6 +133,13 @@ function handleReady(frame) {
   ui.status.classList.toggle("is-online", !!frame.agent_online);
   ui.statusText.textContent = frame.agent_online ? STRINGS.online : STRINGS.offline;
   conversationId = frame.conversation ? frame.conversation.id : null;
+  // The server's latest conversation is older than what we keep: the cache belongs to
+  // another visitor (a token the server no longer knows). Never show it.
+  const newestCached = list.messages().reduce((most, m) => Math.max(most, m.conversation), 0);
+  if (newestCached > (conversationId || 0)) {
+    list.clearStored();
+    saveHistory();
+  }
   ready = true;
   socket.send({ type: "resume", after_seq: conversationId ? list.lastSeq(conversationId) : 0 });
   // Same client_id as the first try: the server stores each one once.
@@ -147,8 +154,8 @@ function showStored(message) {
 }
 
 function showLive(message) {
-  const gap = message.conversation === conversationId
-    && message.seq > list.lastSeq(message.conversation) + 1;
+  const shownBefore = list.lastSeq(message.conversation);
+  const gap = message.conversation === conversationId && message.seq > shownBefore + 1;
   if (showStored(message)) {
     saveHistory();
     if (message.sender !== "customer") {
@@ -161,7 +168,7 @@ function showLive(message) {
     store.set("outbox", outbox);
   }
   // Something was skipped (a frame lost in a reconnect race): ask for what we miss.
-  if (gap) socket.send({ type: "resume", after_seq: list.lastSeq(message.conversation) - 1 });
+  if (gap) socket.send({ type: "resume", after_seq: shownBefore });
 }
 
 function handleError(frame) {

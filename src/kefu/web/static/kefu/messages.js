@@ -100,6 +100,14 @@ export class MessageList {
     return Array.from(this.stored.values()).sort(compareMessages);
   }
 
+  /** Forgets every stored message (local echoes stay). */
+  clearStored() {
+    for (const node of this.container.querySelectorAll(".msg[data-seq], .msg-time")) node.remove();
+    this.stored.clear();
+    this.nodes.clear();
+    this.maxSeq.clear();
+  }
+
   /** Shows a stored message once; replaces its local echo. Returns false for a duplicate. */
   add(message) {
     const key = `${message.conversation}:${message.seq}`;
