@@ -93,6 +93,8 @@ _MAKE_SHOP = """
 import json, sys
 import django
 django.setup()
+from django.core.management import call_command
+call_command("migrate", "--no-input", "-v", "0")
 from kefu.shops import services
 from kefu.shops.models import Membership, Role
 spec = json.loads(sys.argv[1])
@@ -123,11 +125,10 @@ class ShopInfo:
 
 def prepare_database(env: dict[str, str], agents: tuple[str, ...] = ("小美",)) -> ShopInfo:
     """Migrate, then create a uniquely named shop, open around the clock, with agents."""
-    run_kefu(env, "migrate")
     spec = {"slug": f"t{uuid.uuid4().hex[:10]}", "password": PASSWORD, "agents": list(agents)}
     done = subprocess.run(
         [str(BIN / "python"), "-c", _MAKE_SHOP, json.dumps(spec)],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env, capture_output=True, text=True, timeout=120,
     )
     if done.returncode != 0:
         raise RuntimeError(f"creating the test shop failed:\n{done.stdout}\n{done.stderr}")
