@@ -249,6 +249,34 @@ def kefu_env(data_dir: Path, database_url: str, redis_url: str) -> dict[str, str
     return env
 
 
+def temporary_database(server_url: str, stack: ExitStack) -> str:
+    """A fresh PostgreSQL database on the server of `server_url`, dropped on exit."""
+    import psycopg
+
+    name = f"kefu_bench_{os.getpid()}_{random.randrange(16**6):06x}"
+    with psycopg.connect(server_url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(server_url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    stack.callback(drop)
+    return urllib.parse.urlunsplit(urllib.parse.urlsplit(server_url)._replace(path=f"/{name}"))
+
+
+def private_redis(work: Path, stack: ExitStack) -> str:
+    """A throwaway redis-server: pub/sub channels are global, so a shared Redis would mix
+    the bench's shop events with those of anything else using the same shop ids."""
+    port = free_port()
+    argv = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+            "--appendonly", "no", "--dir", str(work)]
+    server = Server(f"redis-server :{port}", argv, dict(os.environ), port, work / "redis.log")
+    stack.callback(server.close)
+    server.wait_listening()
+    return f"redis://127.0.0.1:{port}/0"
+
+
 def kefu_bin() -> str:
     candidate = Path(sys.executable).parent / "kefu"
     return str(candidate) if candidate.exists() else "kefu"
@@ -349,6 +377,9 @@ class ShardResult:
     cpu_closed_s: float = 0.0
     connect_failures: int = 0
     closing: bool = False  # set when the client itself starts closing its sockets
+    agent_frames: Counter[str] = field(default_factory=Counter)  # frames agents got, by type
+    refused: set[str] = field(default_factory=set)  # answered with an error frame: not stored
+    last_activity: float = 0.0  # when the last ack or agent message arrived
 
 
 def _ws_kwargs() -> dict[str, Any]:
@@ -401,7 +432,7 @@ class Customer:
             frame = orjson.loads(raw)
             kind = frame.get("type")
             if kind == "ack":
-                result.acked[frame["client_id"]] = time.monotonic()
+                result.acked[frame["client_id"]] = result.last_activity = time.monotonic()
                 result.conversations[self.index] = frame["message"]["conversation"]
                 self.window.release()
                 if self.first_ack is not None and not self.first_ack.done():
@@ -409,6 +440,7 @@ class Customer:
             elif kind == "error":
                 result.errors[str(frame.get("code"))] += 1
                 if frame.get("client_id"):
+                    result.refused.add(frame["client_id"])
                     self.window.release()  # refused, not stored: the slot is free again
         if not result.closing:
             result.errors[f"visitor socket closed by server: {self.ws.close_code}"] += 1
@@ -443,11 +475,13 @@ async def agent_reader(index: int, ws: ClientConnection, result: ShardResult) ->
     async for raw in _frames(ws):
         frame = orjson.loads(raw)
         kind = frame.get("type")
+        result.agent_frames[kind] += 1
         if kind == "message":
             m = frame["message"]
             cid = m.get("client_id") or ""
             if len(cid) == 36 and cid[19] == "8":  # a bench message, not a welcome/auto-reply
-                received.append((index, m["conversation"], m["seq"], cid, time.monotonic()))
+                result.last_activity = now = time.monotonic()
+                received.append((index, m["conversation"], m["seq"], cid, now))
         elif kind == "conversation":
             conv = frame["conversation"]
             assignee[conv["id"]] = (conv.get("assignee") or {}).get("id")
@@ -526,13 +560,14 @@ async def run_shard(
             await _sleep_until(schedule.fixed_end)
             await _finish(senders, timeout=5.0)
 
-        # Grace: wait for what was acked to reach the agents, while it still trickles in.
+        # Grace: wait for every ack, and for what was acked to reach the agents, while
+        # anything still comes in (another shard's agents may hold this shard's messages).
         while time.monotonic() < schedule.grace_end:
-            if plan.early_exit and _all_delivered(result):
-                break
-            quiet_since = result.received[-1][4] if result.received else schedule.closed_start
-            if time.monotonic() - max(quiet_since, schedule.fixed_end) > QUIET_S:
-                break
+            if len(result.acked) + len(result.refused) >= len(result.sent):
+                if plan.early_exit and _all_delivered(result):
+                    break
+                if time.monotonic() - result.last_activity > QUIET_S:
+                    break
             await asyncio.sleep(0.1)
     finally:
         result.closing = True
@@ -600,13 +635,16 @@ def _shard_process(plan: ShardPlan, conn: Any) -> None:
         raise
 
 
-def run_clients(plans: list[ShardPlan], phases: Phases) -> tuple[list[ShardResult], Schedule]:
+def run_clients(
+    plans: list[ShardPlan], phases: Phases, on_schedule: Callable[[Schedule], None]
+) -> tuple[list[ShardResult], Schedule]:
     """Run the shards (in this process when there is one) on one shared schedule."""
     if len(plans) == 1:
         box: dict[str, Schedule] = {}
 
         async def sync(_: ShardResult) -> Schedule:
             box["s"] = phases.schedule_from(time.monotonic() + 0.2)
+            on_schedule(box["s"])
             return box["s"]
 
         return [_event_loop_run(run_shard(plans[0], sync))], box["s"]
@@ -629,6 +667,7 @@ def run_clients(plans: list[ShardPlan], phases: Phases) -> tuple[list[ShardResul
             if isinstance(first, BaseException):
                 raise first
         schedule = phases.schedule_from(time.monotonic() + 0.3)
+        on_schedule(schedule)
         for parent in pipes:
             parent.send(schedule)
         limit = schedule.grace_end - time.monotonic() + 60
@@ -697,6 +736,7 @@ class RunFigures:
     unacked: int
     errors: dict[str, int]
     fanout: float  # agent deliveries per message: 1.0 when every conversation is assigned
+    agent_frames: dict[str, int]  # every frame the agent sockets received, by type
     assigned: int
     conversations: int
     client_cpu_pct: float
@@ -710,6 +750,8 @@ def summarize(results: list[ShardResult], schedule: Schedule, phases: Phases) ->
     assignee: dict[int, int | None] = {}
     conversations: dict[int, int] = {}
     errors: Counter[str] = Counter()
+    agent_frames: Counter[str] = Counter()
+    refused: set[str] = set()
     deliveries = 0
     for r in results:
         sent.update(r.sent)
@@ -717,6 +759,8 @@ def summarize(results: list[ShardResult], schedule: Schedule, phases: Phases) ->
         assignee.update(r.assignee)
         conversations.update(r.conversations)
         errors.update(r.errors)
+        agent_frames.update(r.agent_frames)
+        refused |= r.refused
         for agent, _conv, _seq, cid, at in r.received:
             deliveries += 1
             per_socket[(agent, cid)] += 1
@@ -735,6 +779,11 @@ def summarize(results: list[ShardResult], schedule: Schedule, phases: Phases) ->
             p99_ms=_percentile(latencies, 99), max_ms=latencies[-1] if latencies else None,
         )
 
+    if os.environ.get("CHAT_LOAD_DEBUG"):
+        lost_ids = [c for c in acked if c not in first][:5]
+        last = max(first.values(), default=0)
+        for c in lost_ids:
+            print("LOST", c, "sent", sent[c] - schedule.closed_end, "ack", acked[c] - schedule.closed_end, "last recv", last - schedule.closed_end, file=sys.stderr)
     closed = phase(CLOSED, schedule.closed_start, schedule.closed_end)
     fixed = phase(FIXED, schedule.fixed_start, schedule.fixed_end) if phases.fixed_s > 0 else None
     unique = len(first)
@@ -742,12 +791,57 @@ def summarize(results: list[ShardResult], schedule: Schedule, phases: Phases) ->
         closed=closed, fixed=fixed,
         lost=sum(1 for c in acked if c not in first),
         duplicated=sum(n - 1 for n in per_socket.values() if n > 1),
-        unacked=sum(1 for c in sent if c not in acked),
+        unacked=sum(1 for c in sent if c not in acked and c not in refused),
         errors=dict(errors), fanout=deliveries / unique if unique else 0.0,
+        agent_frames=dict(agent_frames),
         assigned=sum(1 for c in set(conversations.values()) if assignee.get(c)),
         conversations=len(set(conversations.values())),
         client_cpu_pct=100 * sum(r.cpu_closed_s for r in results) / max(phases.closed_s, 1e-9),
     )
+
+
+# ----------------------------------------------------------------------------- profiling
+
+
+def profile_server(server: Server, seconds: float, out: Path) -> None:
+    """py-spy the server for `seconds`; write where its time goes (by function) to `out`."""
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    raw = out.with_suffix(".folded")
+    argv = [py_spy, "record", "--pid", str(server.proc.pid), "--duration", str(max(1, int(seconds))),
+            "--rate", "200", "--format", "raw", "--nonblocking", "--threads", "-o", str(raw)]
+    try:
+        subprocess.run(argv, capture_output=True, timeout=seconds + 30, check=True)
+    except (OSError, subprocess.SubprocessError) as exc:
+        out.write_text(f"py-spy failed: {exc}\n")
+        return
+    out.write_text(summarize_folded(raw.read_text()))
+    print(f"profile of {server.name}: {out} (raw stacks: {raw})", file=sys.stderr)
+
+
+def summarize_folded(folded: str, top: int = 40) -> str:
+    """Share of samples per function, inclusive and self, from py-spy's folded stacks."""
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    threads: Counter[str] = Counter()
+    total = 0
+    for line in folded.splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack:
+            continue
+        count = int(count_text)
+        frames = stack.split(";")
+        total += count
+        threads[frames[0]] += count
+        for frame in set(frames[1:]):
+            inclusive[frame] += count
+        own[frames[-1]] += count
+    lines = [f"{total} samples (active threads only)", "", "by thread:"]
+    lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in threads.most_common()]
+    lines += ["", "inclusive (function and what it calls):"]
+    lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in inclusive.most_common(top)]
+    lines += ["", "self:"]
+    lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in own.most_common(top)]
+    return "\n".join(lines) + "\n"
 
 
 # ----------------------------------------------------------------------------- idle sockets
@@ -755,8 +849,11 @@ def summarize(results: list[ShardResult], schedule: Schedule, phases: Phases) ->
 
 async def hold_idle_sockets(
     visitor_urls: list[str], count: int, measure: Callable[[], int]
-) -> tuple[int, int]:
-    """Open `count` visitor sockets (each waits for `ready`), hold them, measure, close."""
+) -> tuple[int, int, int, int]:
+    """Open `count` idle visitor sockets (each waits for its `ready`) in two steps, reading
+    the server's RSS after each: the per-socket cost is the slope between the two points,
+    so what the first connections load once (imports, caches) is not counted per socket.
+    Returns (sockets at the first point, RSS there, sockets at the end, RSS there)."""
 
     async def one(i: int) -> ClientConnection:
         url = visitor_urls[i % len(visitor_urls)]
@@ -764,11 +861,20 @@ async def hold_idle_sockets(
         await asyncio.wait_for(ws.recv(decode=False), 30)
         return ws
 
-    opened = await _bounded_gather([one(i) for i in range(count)], limit=200)
-    sockets = [ws for ws in opened if isinstance(ws, ClientConnection)]
-    try:
+    sockets: list[ClientConnection] = []
+
+    async def open_until(total: int) -> int:
+        opened = await _bounded_gather([one(i) for i in range(len(sockets), total)], limit=200)
+        sockets.extend(ws for ws in opened if isinstance(ws, ClientConnection))
         await asyncio.sleep(2.0)  # let the server settle (GC, buffers) before reading RSS
-        return len(sockets), measure()
+        return measure()
+
+    try:
+        first = max(10, count // 10)
+        rss_first = await open_until(first)
+        opened_first = len(sockets)
+        rss_last = await open_until(count)
+        return opened_first, rss_first, len(sockets), rss_last
     finally:
         await _bounded_gather([ws.close() for ws in sockets], limit=500)
 
@@ -802,6 +908,7 @@ def print_table(args: argparse.Namespace, kefu: RunFigures, relay: RunFigures | 
           f"errors {kefu.errors or 'none'}, conversations assigned "
           f"{kefu.assigned}/{kefu.conversations}, agent deliveries per message "
           f"{kefu.fanout:.2f}")
+    print(f"frames received by the agent sockets: {kefu.agent_frames}")
     print(f"server RSS peak {_fmt(extra['server_rss_mb'])} MB, server CPU "
           f"{_fmt(extra['server_cpu_pct'], 0)}% (closed loop), client CPU "
           f"{_fmt(kefu.client_cpu_pct, 0)}%; relay server CPU "
@@ -811,12 +918,28 @@ def print_table(args: argparse.Namespace, kefu: RunFigures, relay: RunFigures | 
 
 def run_load(
     visitor_urls: list[str], agents: list[tuple[str, str]], args: argparse.Namespace,
-    servers: list[Server], phases: Phases,
+    servers: list[Server], phases: Phases, profile_dir: Path | None = None,
 ) -> tuple[RunFigures, dict[str, float | None]]:
     plans = make_plans(visitor_urls, agents, args.customers, args.window,
                        args.rate if phases.fixed_s > 0 else 0.0, args.client_processes)
+    profilers: list[threading.Timer] = []
+
+    def on_schedule(schedule: Schedule) -> None:
+        if profile_dir is None:
+            return
+        for i, server in enumerate(servers):
+            out = profile_dir / f"{server.name.split()[0]}-{i}.txt"
+            timer = threading.Timer(
+                max(0.0, schedule.closed_start - time.monotonic()), profile_server,
+                args=(server, phases.closed_s, out),
+            )
+            timer.start()
+            profilers.append(timer)
+
     with RssSampler(servers) as sampler:
-        results, schedule = run_clients(plans, phases)
+        results, schedule = run_clients(plans, phases, on_schedule)
+    for timer in profilers:
+        timer.join(timeout=phases.closed_s + 30)
     figures = summarize(results, schedule, phases)
     measured = {
         "server_rss_mb": sampler.peak / 2**20 if servers else None,
@@ -840,14 +963,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--agent-login", action="append", default=[], metavar="USER:PASSWORD",
                    help="agent credentials, with --url (reused round-robin for M sockets)")
     p.add_argument("--processes", type=int, default=1, help="kefu server processes to start")
-    p.add_argument("--database-url", default="", help="PostgreSQL for the servers started")
-    p.add_argument("--redis-url", default="", help="Redis for the servers started")
+    p.add_argument("--database-url", default="",
+                   help="a PostgreSQL server: the bench creates (and drops) its own database there")
+    p.add_argument("--redis-url", default="",
+                   help="Redis for the servers started; 'private' starts a throwaway redis-server")
     p.add_argument("--client-processes", type=int, default=1)
     p.add_argument("--no-bare-relay", action="store_true")
     p.add_argument("--relay-ws", default="auto", help="uvicorn --ws of the bare relay")
     p.add_argument("--idle-sockets", type=int, default=0,
                    help="only measure server RSS holding this many idle visitor sockets")
     p.add_argument("--keep", action="store_true", help="keep the temp data dir (logs)")
+    p.add_argument("--profile", type=Path, default=None, metavar="DIR",
+                   help="py-spy the kefu server(s) during the closed loop; summaries in DIR")
     args = p.parse_args(argv)
     if args.fixed_seconds is None:
         args.fixed_seconds = args.seconds
@@ -880,7 +1007,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             logins = [tuple(x.split(":", 1)) for x in args.agent_login]
             database = "external server"
         else:
-            env = kefu_env(work / "data", args.database_url, args.redis_url)
+            database_url = temporary_database(args.database_url, stack) if args.database_url else ""
+            redis_url = private_redis(work, stack) if args.redis_url == "private" else args.redis_url
+            env = kefu_env(work / "data", database_url, redis_url)
             (work / "data").mkdir()
             capacity = min(500, max(8, math.ceil(args.customers / max(args.agents, 1)) + 2))
             print(f"setting up kefu in {work} ...", file=sys.stderr)
@@ -908,7 +1037,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         phases = Phases(closed_s=args.seconds, fixed_s=args.fixed_seconds)
         print(f"running kefu: {args.seconds:g}s closed loop, {args.fixed_seconds:g}s at "
               f"{args.rate:g}/s ...", file=sys.stderr)
-        kefu, measured = run_load(visitor_urls, agents, args, servers, phases)
+        if args.profile:
+            args.profile.mkdir(parents=True, exist_ok=True)
+        kefu, measured = run_load(visitor_urls, agents, args, servers, phases, args.profile)
         for server in servers:
             server.close()  # free the cores before the relay runs
 
@@ -946,6 +1077,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "lost": kefu.lost, "duplicated": kefu.duplicated, "unacked": kefu.unacked,
             "errors": kefu.errors, "assigned": kefu.assigned,
             "conversations": kefu.conversations, "fanout": round(kefu.fanout, 3),
+            "agent_frames": kefu.agent_frames,
             "fixed_rate": args.rate if kefu.fixed else None,
             "fixed_msgs_per_s": round(kefu.fixed.msgs_per_s, 1) if kefu.fixed else None,
             "fixed_p50_ms": _round(kefu.fixed.p50_ms) if kefu.fixed else None,
@@ -971,15 +1103,18 @@ def run_idle(args: argparse.Namespace, visitor_urls: list[str], servers: list[Se
 
     print(f"opening {args.idle_sockets:,} idle visitor sockets ...", file=sys.stderr)
     before = rss()
-    opened, after = _event_loop_run(hold_idle_sockets(visitor_urls, args.idle_sockets, rss))
-    per_socket = (after - before) / opened if opened else None
-    print(f"\nidle visitor sockets held: {opened:,} of {args.idle_sockets:,}; server RSS "
-          f"{before / 2**20:,.1f} MB -> {after / 2**20:,.1f} MB "
-          f"({_fmt(per_socket / 1024 if per_socket else None)} kB per socket)\n")
+    n1, rss1, n2, rss2 = _event_loop_run(hold_idle_sockets(visitor_urls, args.idle_sockets, rss))
+    per_socket = (rss2 - rss1) / (n2 - n1) if n2 > n1 else None
+    mb = 2**20
+    print(f"\nidle visitor sockets held: {n2:,} of {args.idle_sockets:,}; server RSS "
+          f"{before / mb:,.1f} MB idle, {rss1 / mb:,.1f} MB at {n1:,} sockets, "
+          f"{rss2 / mb:,.1f} MB at {n2:,} ({_fmt(per_socket / 1024 if per_socket else None)} "
+          f"kB per socket)\n")
     figures = {
-        "idle_sockets": args.idle_sockets, "idle_sockets_open": opened,
-        "server_rss_before_mb": _round(before / 2**20), "server_rss_mb": _round(after / 2**20),
+        "idle_sockets": args.idle_sockets, "idle_sockets_open": n2,
+        "server_rss_idle_mb": _round(before / mb), "server_rss_mb": _round(rss2 / mb),
         "rss_per_socket_kb": _round(per_socket / 1024 if per_socket else None),
+        "processes": len(servers),
         "msgs_per_s": None, "p50_ms": None, "p99_ms": None, "lost": None, "duplicated": None,
         "bare_relay_msgs_per_s": None, "ratio": None,
     }

@@ -142,3 +142,12 @@ def test_the_floor_never_shows_in_wording_before_it_is_offered(customer_type: st
             own = {f"{n.normalize():f}" for n in (offer.price, offer.concession)}
             leaked = f"{floor.normalize():f}" in shown - own
             assert offer.price == floor or not leaked, (list_price, floor, offer.wording)
+
+
+def test_offer_wording_passes_the_reply_checker() -> None:
+    from kefu.assist.checker import check_reply
+
+    offers = haggle_to_the_end(Decimal(2999), Decimal(2399), "normal")
+
+    assert [check_reply(o.wording) for o in offers] == [[] for _ in offers]
+    assert [check_reply(o.gift_alternative) for o in offers] == [[] for _ in offers]

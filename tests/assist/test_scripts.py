@@ -192,3 +192,11 @@ def test_closing_techniques_include_either_or_and_scarcity() -> None:
 def test_unknown_situation_is_an_error() -> None:
     with pytest.raises(ValueError):
         methods_for("complaint")
+
+
+def test_what_to_say_instead_in_a_complaint_passes_the_checker() -> None:
+    from kefu.assist.checker import check_reply
+
+    instead = [n.instead for step in guide_for_complaint() for n in step.never_say]
+
+    assert [check_reply(text) for text in instead] == [[] for _ in instead]

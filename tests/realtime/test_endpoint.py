@@ -64,8 +64,16 @@ def test_customer_and_agent_talk_live(live_server_asgi, make_shop):
         assert ack["message"]["seq"] == 1 and ack["message"]["text"] == "在吗？"
         seen = await recv_until(a_ws, "message", lambda f: f["message"]["client_id"] == "v1")
         conv_id = seen["message"]["conversation"]
-        await a_ws.send(json.dumps({"type": "message", "conversation": conv_id,
-                                    "client_id": "a1", "text": "亲，在的呢"}))
+        await a_ws.send(
+            json.dumps(
+                {
+                    "type": "message",
+                    "conversation": conv_id,
+                    "client_id": "a1",
+                    "text": "亲，在的呢",
+                }
+            )
+        )
         await recv_until(a_ws, "ack")
         reply = await recv_until(v_ws, "message", lambda f: f["message"]["client_id"] == "a1")
         assert reply["message"]["sender"] == "agent" and reply["message"]["author"] == "小美"
@@ -92,8 +100,16 @@ def test_reconnect_gets_exactly_what_was_missed(live_server_asgi, make_shop):
         a_ws, ready = await agent(live_server_asgi, cookie)
         conv_id = ready["conversations"][0]["id"]
         for i in range(2):
-            await a_ws.send(json.dumps({"type": "message", "conversation": conv_id,
-                                        "client_id": f"r{i}", "text": f"回复{i}"}))
+            await a_ws.send(
+                json.dumps(
+                    {
+                        "type": "message",
+                        "conversation": conv_id,
+                        "client_id": f"r{i}",
+                        "text": f"回复{i}",
+                    }
+                )
+            )
             await recv_until(a_ws, "ack")
         v_ws, ready = await visitor(live_server_asgi, people.shop, token)
         assert ready["conversation"]["id"] == conv_id
@@ -113,8 +129,16 @@ def test_reconnect_gets_exactly_what_was_missed(live_server_asgi, make_shop):
     assert Message.objects.filter(client_id="m0").count() == 1
 
 
-@pytest.mark.parametrize("frame", ["not json", "[1,2]", '{"no":"type"}', '{"type":"explode"}',
-                                   '{"type":"resume","after_seq":"x"}'])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "not json",
+        "[1,2]",
+        '{"no":"type"}',
+        '{"type":"explode"}',
+        '{"type":"resume","after_seq":"x"}',
+    ],
+)
 def test_a_malformed_frame_closes_only_that_socket(live_server_asgi, make_shop, frame):
     people = make_shop()
 
@@ -176,8 +200,9 @@ def test_html_is_stored_and_sent_as_plain_text(live_server_asgi, make_shop):
 
     async def scenario() -> str:
         ws, _ = await visitor(live_server_asgi, people.shop)
-        await ws.send(json.dumps({"type": "message", "client_id": uuid.uuid4().hex,
-                                  "text": payload}))
+        await ws.send(
+            json.dumps({"type": "message", "client_id": uuid.uuid4().hex, "text": payload})
+        )
         ack = await recv_until(ws, "ack")
         await ws.close()
         return ack["message"]["text"]
@@ -201,9 +226,10 @@ def test_sockets_without_a_login_or_from_another_site_are_refused(live_server_as
     async def scenario() -> None:
         assert await close_code(f"{base}/ws/agent") == 4401
         assert await close_code(f"{base}/ws/agent", {"Cookie": "sessionid=forged"}) == 4401
-        assert await close_code(
-            f"{base}/ws/agent", {**cookie, "Origin": "https://evil.example"}
-        ) == 4403
+        assert (
+            await close_code(f"{base}/ws/agent", {**cookie, "Origin": "https://evil.example"})
+            == 4403
+        )
         assert await close_code(f"{base}/ws/visitor?key=nope") == 4404
 
     run(scenario())

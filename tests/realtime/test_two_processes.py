@@ -41,8 +41,12 @@ class Desk:
 def two_servers(tmp_path: Path, redis_url: str) -> Iterator[Desk]:
     require_service("PostgreSQL", postgres_reachable(), "KEFU_TEST_PG_URL / DATABASE_URL")
     with postgres_database() as database_url:
-        env = base_env(tmp_path, DATABASE_URL=database_url, REDIS_URL=redis_url,
-                       KEFU_SECRET_KEY=uuid.uuid4().hex * 2)
+        env = base_env(
+            tmp_path,
+            DATABASE_URL=database_url,
+            REDIS_URL=redis_url,
+            KEFU_SECRET_KEY=uuid.uuid4().hex * 2,
+        )
         shop = prepare_database(env)  # a new shop id per run: its Redis channel is ours alone
         log = tmp_path / "servers.log"
         a = ServerProcess(env, free_port(), log)
@@ -97,8 +101,14 @@ async def test_customer_on_one_process_and_agent_on_another_talk_live(two_server
 
         # and the agent's reply reaches the customer on process A live
         reply_id = new_client_id()
-        await agent.send({"type": "message", "conversation": conversation,
-                          "client_id": reply_id, "text": "有的亲，S码现货～"})
+        await agent.send(
+            {
+                "type": "message",
+                "conversation": conversation,
+                "client_id": reply_id,
+                "text": "有的亲，S码现货～",
+            }
+        )
         reply_ack = await agent.expect(lambda f: f["type"] == "ack")
         assert reply_ack["client_id"] == reply_id
         reply = await visitor.expect(
@@ -110,8 +120,12 @@ async def test_customer_on_one_process_and_agent_on_another_talk_live(two_server
         # and the customer's typing reaches the agent on process B
         await visitor.send({"type": "typing", "typing": True})
         customer_typing = await agent.expect(lambda f: f["type"] == "typing")
-        assert customer_typing == {"type": "typing", "conversation": conversation,
-                                   "typing": True, "by": "customer"}
+        assert customer_typing == {
+            "type": "typing",
+            "conversation": conversation,
+            "typing": True,
+            "by": "customer",
+        }
         assert agent_ready["shop"]["id"] == desk.shop.id
     except BaseException:
         _dump_on_failure(desk)

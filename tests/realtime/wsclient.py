@@ -44,8 +44,10 @@ _SERVER_VARS = ("DATABASE_URL", "REDIS_URL", "KEFU_SQLITE_PATH", "KEFU_DATA_DIR"
 def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _SERVER_VARS}
     env.update(
-        KEFU_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="kefu.settings",
-        PYTHONUNBUFFERED="1", **extra,
+        KEFU_DATA_DIR=str(data_dir),
+        DJANGO_SETTINGS_MODULE="kefu.settings",
+        PYTHONUNBUFFERED="1",
+        **extra,
     )
     return env
 
@@ -128,7 +130,10 @@ def prepare_database(env: dict[str, str], agents: tuple[str, ...] = ("小美",))
     spec = {"slug": f"t{uuid.uuid4().hex[:10]}", "password": PASSWORD, "agents": list(agents)}
     done = subprocess.run(
         [str(BIN / "python"), "-c", _MAKE_SHOP, json.dumps(spec)],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if done.returncode != 0:
         raise RuntimeError(f"creating the test shop failed:\n{done.stdout}\n{done.stderr}")
@@ -154,7 +159,10 @@ class ServerProcess:
             log.flush()
             self.proc = subprocess.Popen(
                 [str(BIN / "kefu"), "serve", "--port", str(self.port)],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -197,8 +205,11 @@ async def login(base_url: str, username: str, password: str = PASSWORD) -> str:
         page.raise_for_status()
         answer = await http.post(
             "/accounts/login/",
-            data={"username": username, "password": password,
-                  "csrfmiddlewaretoken": page.cookies["csrftoken"]},
+            data={
+                "username": username,
+                "password": password,
+                "csrfmiddlewaretoken": page.cookies["csrftoken"],
+            },
             headers={"Referer": base_url + "/accounts/login/"},
         )
         session = answer.cookies.get("sessionid")
@@ -212,6 +223,9 @@ class Socket:
 
     def __init__(self, ws: ClientConnection) -> None:
         self.ws = ws
+        # The protocol says `ready` comes first; anything the server sent before it lands
+        # here, so that a test can both process it and report the breach.
+        self.before_ready: list[dict[str, Any]] = []
 
     async def send(self, frame: dict[str, Any]) -> None:
         await self.ws.send(json.dumps(frame, ensure_ascii=False))
@@ -231,6 +245,12 @@ class Socket:
                 if matches(frame):
                     return frame
 
+    async def ready(self) -> dict[str, Any]:
+        async with asyncio.timeout(10):
+            while (frame := await self.recv())["type"] != "ready":
+                self.before_ready.append(frame)
+        return frame
+
     async def close(self) -> None:
         await self.ws.close()
 
@@ -242,21 +262,18 @@ async def open_visitor(
     query = f"key={key}" + (f"&token={token}" if token else "")
     ws = await asyncio.wait_for(connect(f"{ws_url}/ws/visitor?{query}", max_size=None), 10)
     sock = Socket(ws)
-    ready = await sock.recv()
-    if ready.get("type") != "ready":
-        raise RuntimeError(f"expected ready, got {ready}")
-    return sock, ready
+    return sock, await sock.ready()
 
 
 async def open_agent(ws_url: str, session_id: str) -> tuple[Socket, dict[str, Any]]:
     """An agent's workbench socket (authenticated by the session cookie) and its `ready`."""
     ws = await asyncio.wait_for(
-        connect(f"{ws_url}/ws/agent", additional_headers={"Cookie": f"sessionid={session_id}"},
-                max_size=None),
+        connect(
+            f"{ws_url}/ws/agent",
+            additional_headers={"Cookie": f"sessionid={session_id}"},
+            max_size=None,
+        ),
         10,
     )
     sock = Socket(ws)
-    ready = await sock.recv()
-    if ready.get("type") != "ready":
-        raise RuntimeError(f"expected ready, got {ready}")
-    return sock, ready
+    return sock, await sock.ready()

@@ -4,9 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NotRequired, TypedDict
 
 from kefu.assist.dataset import LabelledReply
 from kefu.assist.labels import FINDING_CATEGORIES
+
+
+class CategoryScore(TypedDict):
+    precision: float
+    recall: float
+    f1: float
+    support: int  # labelled spans
+    predicted: int  # findings the checker gave
+
+
+class CheckerReport(TypedDict):
+    """What evaluate_checker returns (plain JSON-ready dict)."""
+
+    split: NotRequired[str]
+    replies: int
+    clean_replies: int
+    false_alarm_rate: float  # share of clean replies with any finding
+    categories: dict[str, CategoryScore]
+    min_f1: float
 
 
 @dataclass(frozen=True)
@@ -45,7 +65,7 @@ def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
 
 def evaluate_replies(
     replies: Iterable[LabelledReply],
-) -> tuple[dict[str, object], list[ReplyMistake]]:
+) -> tuple[CheckerReport, list[ReplyMistake]]:
     """Precision/recall/F1 per category, the share of clean replies with any finding, and
     the replies where checker and labels disagree."""
     from kefu.assist.checker import check_reply
@@ -88,13 +108,12 @@ def evaluate_replies(
             (f.category, f.text)
             for f in found
             if not any(
-                g.category == f.category and _overlaps(g.start, g.end, f.start, f.end)
-                for g in gold
+                g.category == f.category and _overlaps(g.start, g.end, f.start, f.end) for g in gold
             )
         )
         if missed or extra:
             mistakes.append(ReplyMistake(reply.text, missed, extra))
-    categories: dict[str, dict[str, float]] = {}
+    categories: dict[str, CategoryScore] = {}
     for category in FINDING_CATEGORIES:
         precision = _ratio(predicted_right[category], predicted_total[category])
         recall = _ratio(gold_found[category], gold_total[category])
@@ -106,7 +125,7 @@ def evaluate_replies(
             "support": gold_total[category],
             "predicted": predicted_total[category],
         }
-    report: dict[str, object] = {
+    report: CheckerReport = {
         "replies": count,
         "clean_replies": clean,
         "false_alarm_rate": round(_ratio(flagged_clean, clean), 4),

@@ -102,9 +102,7 @@ def load_lexicon() -> Lexicon:
         if kind not in context:
             raise ValueError(f"context.tsv: unknown kind {kind!r}")
         context[kind].append(word)
-    curt_tokens = {
-        token: kind for token, kind in _rows(CHECKER_DATA_DIR / "curt.tsv", 2)
-    }
+    curt_tokens = {token: kind for token, kind in _rows(CHECKER_DATA_DIR / "curt.tsv", 2)}
     # longest first, so a prefix test or an alternation finds 第一时间 before 第
     by_length = {
         kind: tuple(sorted(words, key=len, reverse=True)) for kind, words in context.items()

@@ -18,10 +18,70 @@ QUESTION_ENDINGS = ("吗", "么", "嘛")
 CLOSING_QUESTION_CUES = ("什么", "其他", "其它", "还有")
 HEDGED_OBJECTS = ("保证", "确定", "肯定", "保障", "完全", "百分百", "100%")
 NEGATED_BEFORE = ("不", "没", "无", "未必")
-HEDGES_NEARBY = ("不能", "无法", "没法", "不敢", "不好说", "不一定", "没办法", "很难", "难以", "没有")
-SUBJECT_ADVERBS = ("也", "是", "都", "就", "还", "暂时", "实在", "真的", "确实", "真", "目前", "现在")
-ENSURE_VERB_BEFORE = ("为了", "为", "需要", "要", "须", "以", "来", "才能", "能够", "得", "也")
-COMPOSITION_AFTER = ("纯", "棉", "全棉", "羊", "真丝", "桑蚕", "涤", "聚酯", "亚麻", "蚕丝", "鸭绒", "鹅绒")
+HEDGES_NEARBY = (
+    "不能",
+    "无法",
+    "没法",
+    "不敢",
+    "不好说",
+    "不一定",
+    "没办法",
+    "很难",
+    "难以",
+    "没有",
+)
+SUBJECT_ADVERBS = (
+    "也",
+    "是",
+    "都",
+    "就",
+    "还",
+    "暂时",
+    "实在",
+    "真的",
+    "确实",
+    "真",
+    "目前",
+    "现在",
+)
+ENSURE_VERB_BEFORE = (
+    "为了",
+    "为",
+    "需要",
+    "要",
+    "须",
+    "务必",
+    "请",
+    "并",
+    "以",
+    "来",
+    "才能",
+    "能够",
+    "得",
+    "也",
+)
+COMPOSITION_AFTER = (
+    "纯棉",
+    "纯羊",
+    "纯麻",
+    "纯铜",
+    "纯银",
+    "纯金",
+    "棉",
+    "全棉",
+    "羊",
+    "真丝",
+    "桑蚕",
+    "涤",
+    "聚酯",
+    "亚麻",
+    "蚕丝",
+    "鸭绒",
+    "鹅绒",
+    "真皮",
+    "牛皮",
+    "羊皮",
+)
 BUT_NOT_AFTER = frozenset("再忙比赶说打跑拗熬睡想信看听斗争拼躲逃玩吃过算")
 BUT_INTRODUCES_OFFER = (
     "您看",
@@ -37,7 +97,22 @@ BUT_INTRODUCES_OFFER = (
     "可以帮您",
     "可以为您",
 )
-SELF_BLAME_CUES = ("没", "不", "弄", "搞", "操作", "选错", "拍错", "看", "原因", "问题", "造成", "导致", "摔", "的")
+SELF_BLAME_CUES = (
+    "没",
+    "不",
+    "弄",
+    "搞",
+    "操作",
+    "选错",
+    "拍错",
+    "看",
+    "原因",
+    "问题",
+    "造成",
+    "导致",
+    "摔",
+    "的",
+)
 
 
 def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -91,10 +166,11 @@ def offers_alternative(text: str, span_end: int, clause: tuple[int, int], lexico
             if any(cue in lookback for cue in CLOSING_QUESTION_CUES):
                 continue  # 还有什么可以帮您: a closing, not an offer
             return True
-        if left <= position < right and not any(
-            connector in text[span_end:position] for connector in ("但", "不过", "而是")
+        if position < right and not (
+            position >= span_end
+            and any(connector in text[span_end:position] for connector in ("但", "不过", "而是"))
         ):
-            continue  # inside the refusal's clause only after 但是/不过 (不能退但是帮您换)
+            continue  # an offer follows the refusal: later clauses, or after 但是 in its own
         return True
     return False
 
@@ -116,6 +192,8 @@ def is_refusal(text: str, start: int, end: int, *, modal: bool, lexicon: Lexicon
     ):
         return False
     if modal:
+        if before.endswith(("可能", "也许", "或许")):
+            return False  # 可能无法修改成功: a warning, not a refusal
         if after.startswith(HEDGED_OBJECTS):
             return False  # 不能保证明天到: honest, not a refusal
         bare = _only_particles(after)
@@ -147,26 +225,33 @@ def is_absolute_promise(text: str, start: int, end: int, lexicon: Lexicon) -> bo
         return False  # 不一定 / 不能完全跟您保证: honest hedges
     if after.startswith("不了"):
         return False  # 保证不了: a hedge too
-    if phrase == "一定" and (before.endswith("有") or after.startswith(lexicon.context["adjective"])):
+    if phrase == "一定" and (
+        before.endswith("有") or after.startswith(lexicon.context["adjective"])
+    ):
         return False  # 有一定色差 / 一定周期 / 一定要好评
     if phrase == "保证" and (
         before.endswith(ENSURE_VERB_BEFORE) or after.startswith(lexicon.context["adjective"])
     ):
         return False  # 为了保证新鲜 / 保证金
     if phrase == "肯定" and (
-        before.endswith(("的", "您", "你")) or after.startswith(("是您", "也是您", "是你", "也是你"))
+        before.endswith(("的", "您", "你"))
+        or after.startswith(("是您", "也是您", "是你", "也是你"))
     ):
         return False  # 您的肯定 (praise); 您肯定弄混了 is blame, not a promise
     if phrase in ("100%", "百分百", "百分之百") and after.startswith(COMPOSITION_AFTER):
         return False  # 100%纯棉: a material fact
     if phrase == "永远" and after.startswith("欢迎"):
         return False
-    window = after[:8]
+    # 一定，这边马上帮您处理: a bare 一定 takes its meaning from the clause after it
+    window = text[end : end + 12] if _only_particles(after) else after[:8]
     return not any(word in window for word in lexicon.context["effort"])
 
 
 def is_blame(text: str, start: int, end: int, rule: str, lexicon: Lexicon) -> bool:
     """您应该 as an instruction, 您自己 pointing at the customer's fault; others always."""
+    phrase = text[start:end]
+    if phrase.startswith(("您", "你")) and start > 0 and text[start - 1] in "给帮为替":
+        return False  # 小妹刚才给您看错了: the agent owns the mistake
     if rule not in ("should", "self"):
         return True
     _, right = clause_bounds(text, start, end)
@@ -181,8 +266,12 @@ def is_blame(text: str, start: int, end: int, rule: str, lexicon: Lexicon) -> bo
 def is_cancelling_but(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
     """但是/可是/不过 that cancels an agreeing, praising or positive clause before it."""
     phrase = text[start:end]
-    if phrase == "不过" and start > 0 and text[start - 1] in BUT_NOT_AFTER:
-        return False  # 忙不过来 / 再好不过 / 只不过 stays a but
+    if (
+        phrase == "不过"
+        and start > 0
+        and (text[start - 1] in BUT_NOT_AFTER or "再" in text[max(0, start - 2) : start])
+    ):
+        return False  # 忙不过来 / 再好不过 (只不过 stays a but)
     if phrase == "不过" and text.startswith(("来", "去", "如此", "意"), end):
         return False
     left, _ = clause_bounds(text, start, end)

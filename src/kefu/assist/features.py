@@ -15,6 +15,7 @@ matrices and single prediction vectors, so the two can never disagree.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -113,24 +114,37 @@ class FeatureSpace:
         )
 
     def vector(self, prepared: PreparedText) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices and values of one message (unknown features are dropped)."""
+        """Column indices and values of one message (unknown features are dropped).
+
+        Plain Python on purpose: a message has tens of features, and at that size
+        each numpy call costs more than the arithmetic it saves.
+        """
         get = self.vocabulary.get
-        text = text_counts(prepared, self.config)
-        side = side_features(prepared)
-        columns = np.array([get(name, -1) for name in text] + [get(name, -1) for name in side])
-        values = np.array(list(text.values()) + list(side.values()), dtype=np.float32)
-        known = columns >= 0
-        text_part = int(known[: len(text)].sum())
-        columns, values = columns[known], values[known]
-        np.log(values, out=values)
-        values += 1.0
-        values *= self.idf[columns]
-        head = values[:text_part]
-        norm = float(np.sqrt(head @ head))
-        if norm > 0.0:
-            head /= norm
-        values[text_part:] *= self.config.cue_weight
-        return columns, values
+        idf = self._idf_list
+        columns: list[int] = []
+        values: list[float] = []
+        squares = 0.0
+        for name, count in text_counts(prepared, self.config).items():
+            index = get(name)
+            if index is not None:
+                value = (1.0 if count == 1 else 1.0 + math.log(count)) * idf[index]
+                columns.append(index)
+                values.append(value)
+                squares += value * value
+        if squares > 0.0:
+            scale = 1.0 / math.sqrt(squares)
+            values = [value * scale for value in values]
+        weight = self.config.cue_weight
+        for name, count in side_features(prepared).items():
+            index = get(name)
+            if index is not None:
+                columns.append(index)
+                values.append(weight * (1.0 if count == 1 else 1.0 + math.log(count)))
+        return np.array(columns, dtype=np.intp), np.array(values, dtype=np.float32)
+
+    @functools.cached_property
+    def _idf_list(self) -> list[float]:
+        return [float(value) for value in self.idf]
 
     def matrix(self, texts: Sequence[PreparedText]) -> sparse.csr_matrix:
         """The training matrix: one row per message, exactly as vector() builds it."""

@@ -93,7 +93,9 @@ def _nav(member: Membership | None) -> dict[str, Any]:
 def _page(
     request: HttpRequest, member: Membership, template: str, context: dict[str, Any]
 ) -> HttpResponse:
-    return render(request, template, {"member": member, "shop": member.shop, **_nav(member), **context})
+    return render(
+        request, template, {"member": member, "shop": member.shop, **_nav(member), **context}
+    )
 
 
 # --- customer side --------------------------------------------------------------------------
@@ -130,7 +132,9 @@ def demo(request: HttpRequest, public_key: str) -> HttpResponse:
         "widget_src": request.build_absolute_uri(static("kefu/widget.js")),
     }
     response = render(request, "web/demo.html", context)
-    response["Content-Security-Policy"] = _content_security_policy(request, frame_ancestors="'self'")
+    response["Content-Security-Policy"] = _content_security_policy(
+        request, frame_ancestors="'self'"
+    )
     return response
 
 
@@ -150,7 +154,9 @@ def desk(request: HttpRequest, member: Membership) -> HttpResponse:
         "max_chars": settings.KEFU_MAX_MESSAGE_CHARS,
     }
     response = _page(request, member, "web/desk.html", {"config": config})
-    response["Content-Security-Policy"] = _content_security_policy(request, frame_ancestors="'none'")
+    response["Content-Security-Policy"] = _content_security_policy(
+        request, frame_ancestors="'none'"
+    )
     return response
 
 
@@ -213,6 +219,7 @@ def members(request: HttpRequest, member: Membership) -> HttpResponse:
                     "is_active": colleague.is_active,
                 },
             )
+        form.place_in_row(f"member-{colleague.pk}")
         if member.role != Role.OWNER:
             form.make_read_only()
         rows.append({"member": colleague, "form": form, "online": colleague.pk in online_ids})
@@ -249,7 +256,9 @@ def _update_member(
     if not form.is_valid():
         return member_id, form
     try:
-        updated = shop_services.update_member(actor=member, member_id=member_id, **form.cleaned_data)
+        updated = shop_services.update_member(
+            actor=member, member_id=member_id, **form.cleaned_data
+        )
     except errors.Forbidden:
         raise
     except errors.NotFound:

@@ -140,13 +140,32 @@ function handleReady(frame) {
     list.clearStored();
     saveHistory();
   }
+  // Before the first message there is no conversation to store a welcome in: the server
+  // hands its text over in `ready`, and we show it until a stored copy (if any) arrives.
+  const welcome = frame.shop && frame.shop.welcome;
+  showLocalWelcome(!conversationId && list.messages().length === 0 ? welcome : "");
   ready = true;
   socket.send({ type: "resume", after_seq: conversationId ? list.lastSeq(conversationId) : 0 });
   // Same client_id as the first try: the server stores each one once.
   for (const item of outbox) socket.send({ type: "message", client_id: item.client_id, text: item.text });
 }
 
+let localWelcome = null;
+let localWelcomeText = "";
+function showLocalWelcome(text) {
+  localWelcome?.remove();
+  localWelcome = null;
+  localWelcomeText = text || "";
+  if (!text) return;
+  localWelcome = list.render({ sender: "system", text });
+  localWelcome.classList.add("msg--local");
+  ui.messages.prepend(localWelcome);
+}
+
 function showStored(message) {
+  if (localWelcome && message.sender === "system" && message.text === localWelcomeText) {
+    showLocalWelcome("");
+  }
   if (message.conversation !== conversationId && message.conversation > (conversationId || 0)) {
     conversationId = message.conversation; // a new conversation began (the last one was closed)
   }

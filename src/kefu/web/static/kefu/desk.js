@@ -74,6 +74,7 @@ const conversations = new Map();
 const sessions = new Map();
 const customerTyping = new Map(); // conversation id -> timer
 let activeId = null;
+let tabChosen = false;
 
 const list = new ConversationList({
   listEl: $("list"),
@@ -173,6 +174,13 @@ function handleReady(frame) {
     for (const item of session.outbox) {
       socket.send({ type: "message", conversation: session.id, client_id: item.client_id, text: item.text });
     }
+  }
+  if (!tabChosen) {
+    // Start where the work is: my own chats if I have any, else the queue.
+    tabChosen = true;
+    const mine = frame.conversations.some((c) => list.inTab(c, "mine"));
+    if (mine) list.tab = "mine";
+    showTab();
   }
   if (activeId === null) {
     const wanted = Number(new URLSearchParams(location.hash.slice(1)).get("c"));

