@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import math
 import os
 import random
@@ -39,7 +40,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
@@ -47,8 +48,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH_AGENT_PASSWORD = "bench-pass-8472"
@@ -382,68 +381,197 @@ class ShardResult:
     last_activity: float = 0.0  # when the last ack or agent message arrived
 
 
-def _ws_kwargs() -> dict[str, Any]:
-    # Same options for kefu and the relay: no compression, no pings, no proxy.
-    return dict(
-        compression=None, ping_interval=None, proxy=None, open_timeout=CONNECT_TIMEOUT_S,
-        close_timeout=1, max_queue=None, max_size=2**22,
+class HandshakeError(RuntimeError):
+    pass
+
+
+class RawSocket(asyncio.Protocol):
+    """A minimal RFC 6455 client: text frames out, frames in through a callback.
+
+    The bench's client shares two cores with the server, so it must cost little per frame:
+    no per-frame futures or tasks (the `websockets` library spends several times more CPU
+    per message). Client frames carry the all-zero mask, which RFC 6455 allows (the key
+    is meant to stop cache poisoning by browser scripts, not an issue between two local
+    processes) and which makes masking free.
+    """
+
+    def __init__(self, on_frame: Callable[[bytes], None], on_close: Callable[[int], None]):
+        self.on_frame, self.on_close = on_frame, on_close
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.fragments = bytearray()
+        self.upgraded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.close_code = 0
+        self.closing = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.upgraded.done():
+            self.upgraded.set_exception(HandshakeError(f"connection lost: {exc}"))
+        if not self.closing:
+            self.on_close(self.close_code or 1006)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if not self.upgraded.done():
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            status = bytes(self.buffer[: self.buffer.find(b"\r\n")])
+            del self.buffer[: end + 4]
+            if b" 101 " not in status:
+                self.upgraded.set_exception(HandshakeError(status.decode(errors="replace")))
+                self.closing = True
+                assert self.transport is not None
+                self.transport.close()
+                return
+            self.upgraded.set_result(None)
+        self._parse()
+
+    def _parse(self) -> None:
+        buf, pos, size = self.buffer, 0, len(self.buffer)
+        while size - pos >= 2:
+            first, length = buf[pos], buf[pos + 1] & 0x7F
+            head = 2
+            if length == 126:
+                if size - pos < 4:
+                    break
+                length, head = int.from_bytes(buf[pos + 2 : pos + 4], "big"), 4
+            elif length == 127:
+                if size - pos < 10:
+                    break
+                length, head = int.from_bytes(buf[pos + 2 : pos + 10], "big"), 10
+            if size - pos < head + length:
+                break
+            payload = bytes(buf[pos + head : pos + head + length])
+            pos += head + length
+            opcode, final = first & 0x0F, first & 0x80
+            if opcode in (0, 1, 2):
+                if not final:
+                    self.fragments += payload
+                    continue
+                if self.fragments:
+                    payload, self.fragments = bytes(self.fragments + payload), bytearray()
+                self.on_frame(payload)
+            elif opcode == 8:  # close: note the code, answer, hang up
+                self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
+                self._write(0x88, payload[:2])
+                assert self.transport is not None
+                self.transport.close()
+            elif opcode == 9:  # ping
+                self._write(0x8A, payload)
+        del buf[:pos]
+
+    def _write(self, first: int, payload: bytes) -> None:
+        length = len(payload)
+        if length < 126:
+            header = bytes((first, 0x80 | length))
+        elif length < 65536:
+            header = bytes((first, 0xFE)) + length.to_bytes(2, "big")
+        else:
+            header = bytes((first, 0xFF)) + length.to_bytes(8, "big")
+        assert self.transport is not None
+        if not self.transport.is_closing():
+            self.transport.write(header + b"\0\0\0\0" + payload)
+
+    def send_text(self, payload: bytes) -> None:
+        self._write(0x81, payload)
+
+    def close(self) -> None:
+        self.closing = True
+        if self.transport is not None and not self.transport.is_closing():
+            self._write(0x88, (1000).to_bytes(2, "big"))
+            self.transport.close()
+
+
+async def open_socket(
+    url: str, on_frame: Callable[[bytes], None], on_close: Callable[[int], None],
+    cookie: str = "",
+) -> RawSocket:
+    """Open a WebSocket on 127.0.0.1 (the Origin is the server's own, as a page would send)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.hostname not in ("127.0.0.1", "localhost"):
+        raise ValueError(f"the bench only connects to 127.0.0.1, not {url}")
+    loop = asyncio.get_running_loop()
+    _, sock = await asyncio.wait_for(
+        loop.create_connection(lambda: RawSocket(on_frame, on_close), "127.0.0.1", parts.port),
+        CONNECT_TIMEOUT_S,
     )
-
-
-def _origin(url: str) -> Any:
-    parsed = urllib.parse.urlsplit(url)
-    return f"http://{parsed.netloc}"
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    lines = [
+        f"GET {target} HTTP/1.1", f"Host: {parts.netloc}", "Upgrade: websocket",
+        "Connection: Upgrade", f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}",
+        "Sec-WebSocket-Version: 13", f"Origin: http://{parts.netloc}",
+    ]
+    if cookie:
+        lines.append(f"Cookie: {cookie}")
+    assert sock.transport is not None
+    sock.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    try:
+        await asyncio.wait_for(asyncio.shield(sock.upgraded), CONNECT_TIMEOUT_S)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 class Customer:
+    """One visitor socket: sends with a bounded window, counts acks."""
+
     def __init__(self, index: int, url: str, window: int, result: ShardResult):
         self.index, self.url, self.result, self.window_size = index, url, result, window
-        self.ws: ClientConnection | None = None
+        self.sock: RawSocket | None = None
         self.window = asyncio.Semaphore(window)
-        self.first_ack: asyncio.Future[None] | None = None
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.first_ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.sent_count = 0
 
     async def open(self) -> None:
-        self.ws = await connect(self.url, origin=_origin(self.url), **_ws_kwargs())
-        ready = orjson.loads(await asyncio.wait_for(self.ws.recv(decode=False), 10))
-        if ready.get("type") != "ready":
-            raise RuntimeError(f"visitor got {ready!r} instead of ready")
+        self.sock = await open_socket(self.url, self.on_frame, self.on_close)
+        await asyncio.wait_for(self.ready, 30)
 
     async def warm_up(self) -> None:
         """resume + one first message, so the conversation exists and gets assigned."""
-        assert self.ws is not None
-        self.first_ack = asyncio.get_running_loop().create_future()
-        await self.ws.send(orjson.dumps({"type": "resume", "after_seq": 0}), text=True)
-        await self.send(WARMUP)
-        await asyncio.wait_for(self.first_ack, 15)
+        assert self.sock is not None
+        self.sock.send_text(orjson.dumps({"type": "resume", "after_seq": 0}))
+        self.send(WARMUP)
+        await asyncio.wait_for(self.first_ack, 30)
 
-    async def send(self, phase: int) -> None:
-        assert self.ws is not None
+    def send(self, phase: int) -> None:
+        assert self.sock is not None
         self.sent_count += 1
         cid = client_id(self.index, phase, self.sent_count)
         frame = {"type": "message", "client_id": cid, "text": f"{TEXT} #{self.sent_count}"}
         self.result.sent[cid] = time.monotonic()
-        await self.ws.send(orjson.dumps(frame), text=True)
+        self.sock.send_text(orjson.dumps(frame))
 
-    async def read(self) -> None:
-        assert self.ws is not None
+    def on_frame(self, raw: bytes) -> None:
+        frame = orjson.loads(raw)
+        kind = frame.get("type")
         result = self.result
-        async for raw in _frames(self.ws):
-            frame = orjson.loads(raw)
-            kind = frame.get("type")
-            if kind == "ack":
-                result.acked[frame["client_id"]] = result.last_activity = time.monotonic()
-                result.conversations[self.index] = frame["message"]["conversation"]
-                self.window.release()
-                if self.first_ack is not None and not self.first_ack.done():
-                    self.first_ack.set_result(None)
-            elif kind == "error":
-                result.errors[str(frame.get("code"))] += 1
-                if frame.get("client_id"):
-                    result.refused.add(frame["client_id"])
-                    self.window.release()  # refused, not stored: the slot is free again
-        if not result.closing:
-            result.errors[f"visitor socket closed by server: {self.ws.close_code}"] += 1
+        if kind == "ack":
+            result.acked[frame["client_id"]] = result.last_activity = time.monotonic()
+            result.conversations[self.index] = frame["message"]["conversation"]
+            self.window.release()
+            if not self.first_ack.done():
+                self.first_ack.set_result(None)
+        elif kind == "ready":
+            if not self.ready.done():
+                self.ready.set_result(None)
+        elif kind == "error":
+            result.errors[str(frame.get("code"))] += 1
+            if frame.get("client_id"):
+                result.refused.add(frame["client_id"])
+                self.window.release()  # refused, not stored: the slot is free again
+
+    def on_close(self, code: int) -> None:
+        if not self.result.closing:
+            self.result.errors[f"visitor socket closed by server: {code}"] += 1
+        for waiter in (self.ready, self.first_ack):
+            if not waiter.done():
+                waiter.set_exception(ConnectionError(f"visitor socket closed: {code}"))
 
     async def closed_loop(self, end: float) -> None:
         self.window = asyncio.Semaphore(self.window_size)
@@ -451,44 +579,55 @@ class Customer:
             await self.window.acquire()
             if time.monotonic() >= end:
                 break
-            await self.send(CLOSED)
+            self.send(CLOSED)
 
     async def fixed_rate(self, start: float, end: float, period: float) -> None:
         at = start + random.random() * period
         while at < end:
             await asyncio.sleep(max(0.0, at - time.monotonic()))
-            await self.send(FIXED)
+            self.send(FIXED)
             at += period
 
 
-async def _frames(ws: ClientConnection) -> AsyncIterator[bytes]:
-    """Raw frames until the socket closes (bytes: orjson parses them without a decode)."""
-    try:
-        while True:
-            yield await ws.recv(decode=False)  # type: ignore[misc]
-    except ConnectionClosed:
-        return
+class Agent:
+    """One agent socket: records every bench message it receives."""
 
+    def __init__(self, index: int, url: str, cookie: str, result: ShardResult):
+        self.index, self.url, self.cookie, self.result = index, url, cookie, result
+        self.sock: RawSocket | None = None
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-async def agent_reader(index: int, ws: ClientConnection, result: ShardResult) -> None:
-    received, assignee = result.received, result.assignee
-    async for raw in _frames(ws):
+    async def open(self) -> None:
+        self.sock = await open_socket(self.url, self.on_frame, self.on_close, self.cookie)
+        await asyncio.wait_for(self.ready, 30)
+
+    def on_frame(self, raw: bytes) -> None:
         frame = orjson.loads(raw)
         kind = frame.get("type")
+        result = self.result
         result.agent_frames[kind] += 1
         if kind == "message":
             m = frame["message"]
             cid = m.get("client_id") or ""
             if len(cid) == 36 and cid[19] == "8":  # a bench message, not a welcome/auto-reply
                 result.last_activity = now = time.monotonic()
-                received.append((index, m["conversation"], m["seq"], cid, now))
+                result.received.append((self.index, m["conversation"], m["seq"], cid, now))
         elif kind == "conversation":
             conv = frame["conversation"]
-            assignee[conv["id"]] = (conv.get("assignee") or {}).get("id")
+            result.assignee[conv["id"]] = (conv.get("assignee") or {}).get("id")
+        elif kind == "ready":
+            if not self.ready.done():
+                self.ready.set_result(None)
         elif kind == "error":
             result.errors[f"agent:{frame.get('code')}"] += 1
-    if not result.closing:  # the server closed an agent socket mid-run (4408: too slow)
-        result.errors[f"agent socket closed by server: {ws.close_code}"] += 1
+
+    def on_close(self, code: int) -> None:
+        if not self.ready.done():
+            self.ready.set_exception(
+                ConnectionError(f"agent socket closed at once ({code}): not logged in?")
+            )
+        elif not self.result.closing:  # e.g. 4408: the server found it too slow
+            self.result.errors[f"agent socket closed by server: {code}"] += 1
 
 
 async def _bounded_gather(coros: list[Any], limit: int) -> list[Any]:
@@ -506,37 +645,18 @@ async def _sleep_until(at: float) -> None:
     await asyncio.sleep(max(0.0, at - time.monotonic()))
 
 
-async def open_agent(url: str, cookie: str) -> ClientConnection:
-    headers = {"Cookie": cookie} if cookie else None
-    ws = await connect(url, origin=_origin(url), additional_headers=headers, **_ws_kwargs())
-    try:
-        first = orjson.loads(await asyncio.wait_for(ws.recv(decode=False), 10))
-    except ConnectionClosed as exc:
-        raise RuntimeError(f"agent socket closed at once ({exc}): not logged in?") from exc
-    if first.get("type") != "ready":
-        raise RuntimeError(f"agent got {first!r} instead of ready")
-    return ws
-
-
-async def run_shard(
-    plan: ShardPlan, sync: Callable[[ShardResult], Any]
-) -> ShardResult:
+async def run_shard(plan: ShardPlan, sync: Callable[[ShardResult], Any]) -> ShardResult:
     """Connect, warm up, then run the phases at the times `sync` hands back."""
     result = ShardResult()
-    sockets: list[ClientConnection] = []
-    readers: list[asyncio.Task[None]] = []
+    agents = [Agent(i, url, cookie, result) for i, url, cookie in plan.agents]
+    customers = [Customer(i, url, plan.window, result) for i, url in plan.customers]
     try:
-        for index, url, cookie in plan.agents:  # agents first: conversations get assigned
-            ws = await open_agent(url, cookie)
-            sockets.append(ws)
-            readers.append(asyncio.create_task(agent_reader(index, ws, result)))
-        customers = [Customer(i, url, plan.window, result) for i, url in plan.customers]
+        for agent in agents:  # agents first, so the conversations get assigned
+            await agent.open()
         opened = await _bounded_gather([c.open() for c in customers], limit=100)
         failures = [o for o in opened if isinstance(o, BaseException)]
         if failures:
             raise RuntimeError(f"{len(failures)} visitor sockets failed: {failures[0]!r}")
-        sockets += [c.ws for c in customers if c.ws is not None]
-        readers += [asyncio.create_task(c.read()) for c in customers]
         warmed = await _bounded_gather([c.warm_up() for c in customers], limit=100)
         result.connect_failures = sum(isinstance(w, BaseException) for w in warmed)
         await asyncio.sleep(1.0)  # let the coalesced `conversation` frames (300 ms) arrive
@@ -571,10 +691,10 @@ async def run_shard(
             await asyncio.sleep(0.1)
     finally:
         result.closing = True
-        await _bounded_gather([ws.close() for ws in sockets], limit=500)
-        for task in readers:
-            task.cancel()
-        await asyncio.gather(*readers, return_exceptions=True)
+        for peer in [*agents, *customers]:
+            if peer.sock is not None:
+                peer.sock.close()
+        await asyncio.sleep(0.2)  # let the close frames go out
     return result
 
 
@@ -854,29 +974,31 @@ async def hold_idle_sockets(
     the server's RSS after each: the per-socket cost is the slope between the two points,
     so what the first connections load once (imports, caches) is not counted per socket.
     Returns (sockets at the first point, RSS there, sockets at the end, RSS there)."""
-
-    async def one(i: int) -> ClientConnection:
-        url = visitor_urls[i % len(visitor_urls)]
-        ws = await connect(url, origin=_origin(url), **_ws_kwargs())
-        await asyncio.wait_for(ws.recv(decode=False), 30)
-        return ws
-
-    sockets: list[ClientConnection] = []
+    result = ShardResult()
+    customers: list[Customer] = []
 
     async def open_until(total: int) -> int:
-        opened = await _bounded_gather([one(i) for i in range(len(sockets), total)], limit=200)
-        sockets.extend(ws for ws in opened if isinstance(ws, ClientConnection))
+        batch = [
+            Customer(i, visitor_urls[i % len(visitor_urls)], 1, result)
+            for i in range(len(customers), total)
+        ]
+        opened = await _bounded_gather([c.open() for c in batch], limit=200)
+        customers.extend(c for c, o in zip(batch, opened, strict=True) if o is None)
         await asyncio.sleep(2.0)  # let the server settle (GC, buffers) before reading RSS
         return measure()
 
     try:
         first = max(10, count // 10)
         rss_first = await open_until(first)
-        opened_first = len(sockets)
+        opened_first = len(customers)
         rss_last = await open_until(count)
-        return opened_first, rss_first, len(sockets), rss_last
+        return opened_first, rss_first, len(customers), rss_last
     finally:
-        await _bounded_gather([ws.close() for ws in sockets], limit=500)
+        result.closing = True
+        for customer in customers:
+            if customer.sock is not None:
+                customer.sock.close()
+        await asyncio.sleep(0.5)
 
 
 # ----------------------------------------------------------------------------- main

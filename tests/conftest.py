@@ -142,6 +142,20 @@ def live_server_asgi(django_db_setup, django_db_blocker) -> Iterator[LiveServer]
             yield server
         finally:
             server.stop()
+            _drop_server_connections()
+
+
+def _drop_server_connections() -> None:
+    """The server's worker threads keep their connections; PostgreSQL won't drop a test
+    database that still has sessions, so end them."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @pytest.fixture

@@ -117,7 +117,9 @@ def test_inconsistent_prices_are_rejected() -> None:
     with pytest.raises(ValueError):
         next_offer(list_price=Decimal(100), floor_price=Decimal(80), rounds=[Decimal(70)])
     with pytest.raises(ValueError):
-        next_offer(list_price=Decimal(100), floor_price=Decimal(80), rounds=[Decimal(90), Decimal(95)])
+        next_offer(
+            list_price=Decimal(100), floor_price=Decimal(80), rounds=[Decimal(90), Decimal(95)]
+        )
 
 
 @pytest.mark.parametrize("customer_type", ["normal", "haggler"])
@@ -131,7 +133,9 @@ def test_rules_hold_over_many_random_prices(customer_type: str) -> None:
         assert prices[0] > floor or prices[0] == list_price, (list_price, floor, prices)
         assert all(b < a for a, b in zip(steps, steps[1:], strict=False)), (list_price, floor)
         assert all(not o.final for o in offers[:-1]) and offers[-1].final
-        assert all(o.price == p - o.concession for o, p in zip(offers, [list_price, *prices]))
+        assert all(
+            o.price == p - o.concession for o, p in zip(offers, [list_price, *prices], strict=False)
+        )
 
 
 @pytest.mark.parametrize("customer_type", ["normal", "haggler"])

@@ -179,6 +179,7 @@ class Workbench:
     # Set for a workbench that stays away after the kill until this event: its catch-up
     # then holds everything that happened meanwhile, with no live frame racing it.
     back_after: asyncio.Event | None = None
+    seconds_to_ready: list[float] = field(default_factory=list)  # per connection, for the log
     # conversation -> (after_seq sent in `open`, seqs its history frames held so far)
     catching_up: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
 
@@ -210,12 +211,14 @@ async def run_workbench(run: Run, bench: Workbench, session_id: str) -> None:
     while not run.finished.is_set():
         if run.killed.is_set() and bench.back_after is not None:
             await bench.back_after.wait()
+        started = time.monotonic()
         try:
             sock, ready = await open_agent(run.server.ws_url, session_id)
         except CONNECT_ERRORS:
             await asyncio.sleep(0.05)
             continue
         generation = run.generation()
+        bench.seconds_to_ready.append(round(time.monotonic() - started, 3))
         bench.connected.set()
         # What the screen held when the socket dropped: the catch-up starts there.
         conversations = {c["id"] for c in ready["conversations"]} | set(bench.shown)
@@ -345,6 +348,10 @@ async def test_kill_9_mid_stream_loses_no_acknowledged_message_and_shows_none_tw
             f"the late tab: {sum(len(seqs) for _c, _a, seqs in late_bench.catch_ups)}"
         )
     except BaseException:
+        print(
+            f"agent connect-to-ready seconds: live tab {live_bench.seconds_to_ready}, "
+            f"late tab {late_bench.seconds_to_ready}"
+        )
         print("--- server output ---")
         print(server.output())
         raise

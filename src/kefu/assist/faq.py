@@ -150,7 +150,9 @@ class FaqIndex:
         self.encoder = encoder
         self.model = model or (MODEL_WITH_ENCODER if encoder else MODEL_CHARS_ONLY)
         self._questions = [normalize_question(q) for e in self.entries for q in e.questions]
-        self._question_entry = np.array([i for i, e in enumerate(self.entries) for _ in e.questions])
+        self._question_entry = np.array(
+            [i for i, e in enumerate(self.entries) for _ in e.questions]
+        )
         self._answers = [normalize_question(e.answer) for e in self.entries]
         self._entry_texts = [
             " ".join([normalize_question(q) for q in e.questions] + [answer])
@@ -170,9 +172,7 @@ class FaqIndex:
             self._answer_vectors = _unit_rows(np.asarray(encoder.encode(self._answers)))
 
     @classmethod
-    def from_entries(
-        cls, entries: Iterable[FaqEntry], *, encoder: Any = _USE_DEFAULT
-    ) -> FaqIndex:
+    def from_entries(cls, entries: Iterable[FaqEntry], *, encoder: Any = _USE_DEFAULT) -> FaqIndex:
         """Build an index; by default with the sentence encoder when it is installed."""
         chosen = default_encoder() if encoder is _USE_DEFAULT else encoder
         return cls(list(entries), encoder=chosen)
@@ -229,8 +229,16 @@ class FaqIndex:
         runner_up = ranked[-2] if count > 1 else 0.0
         margin = main - np.where(main == ranked[-1], runner_up, ranked[-1])
         features = np.column_stack(
-            [chars_q, answer_chars, encoded_q, encoded_a, coverage,
-             np.full(count, unknown), uncovered, margin]
+            [
+                chars_q,
+                answer_chars,
+                encoded_q,
+                encoded_a,
+                coverage,
+                np.full(count, unknown),
+                uncovered,
+                margin,
+            ]
         )
         return features, per_question
 
@@ -272,7 +280,9 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.where(norms == 0, 1.0, norms)
 
 
-def _max_per_entry(values: np.ndarray, owner: np.ndarray, count: int, *, floor: float) -> np.ndarray:
+def _max_per_entry(
+    values: np.ndarray, owner: np.ndarray, count: int, *, floor: float
+) -> np.ndarray:
     import numpy as np
 
     best = np.full(count, floor)

@@ -53,9 +53,7 @@ def load_eval_shops() -> list[EvalShop]:
     for name in SHOPS:
         path = resources.files("kefu.assist") / "data" / "faq_eval" / f"{name}.json"
         data = json.loads(path.read_text(encoding="utf-8"))
-        entries = tuple(
-            FaqEntry(e["id"], tuple(e["questions"]), e["answer"]) for e in data["faqs"]
-        )
+        entries = tuple(FaqEntry(e["id"], tuple(e["questions"]), e["answer"]) for e in data["faqs"])
         queries = tuple((text, label) for text, label in data["queries"])
         shops.append(EvalShop(name, entries, queries))
     return shops

@@ -6,9 +6,9 @@ import time
 import uuid
 from typing import Any
 
-from ninja.files import UploadedFile
 from django.http import HttpRequest
 from ninja import File, Form, NinjaAPI, Schema
+from ninja.files import UploadedFile
 from ninja.security import django_auth
 
 from kefu.chat import images, wire

@@ -127,3 +127,6 @@ class ConversationEvent(models.Model):
     )
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} {self.kind}"

@@ -22,7 +22,13 @@ from django.utils.translation import gettext as _
 
 from kefu.chat import wire
 from kefu.chat.models import (
-    Conversation, ConversationEvent, EventKind, Message, SenderKind, Status, Visitor,
+    Conversation,
+    ConversationEvent,
+    EventKind,
+    Message,
+    SenderKind,
+    Status,
+    Visitor,
 )
 from kefu.errors import Forbidden, NotFound, ServiceError
 from kefu.realtime.events import Event

@@ -124,11 +124,13 @@ async def _drain(conn: Conn, timeout: float = 1.0) -> None:
         await asyncio.sleep(0.01)
 
 
+def _history_page(conversation_id: int, after_seq: int) -> list[dict[str, Any]]:
+    return chat_services.history(conversation_id=conversation_id, after_seq=after_seq)
+
+
 async def _send_history(conn: Conn, conversation_id: int, after_seq: int, **extra: Any) -> None:
     while True:
-        page = await run_sync(
-            lambda: chat_services.history(conversation_id=conversation_id, after_seq=after_seq)
-        )
+        page = await run_sync(_history_page, conversation_id, after_seq)
         last = page[-1]["seq"] if page else after_seq
         conn.offer(orjson.dumps(
             {"type": "history", "messages": page, "last_seq": last, **extra}
@@ -238,8 +240,12 @@ async def _ack(conn: Conn, item: chat_services.Outgoing) -> None:
 
 
 def _member_from_cookie(cookie_header: str) -> Any:
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.auth import get_user_model
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
     from django.utils.crypto import constant_time_compare
 
     cookies = SimpleCookie()
@@ -356,6 +362,10 @@ async def agent_socket(ws: WebSocket) -> None:
         await run_sync(lambda: chat_services.agent_disconnected(member_id=member.id))
 
 
+def _heartbeat(member_ids: list[int]) -> None:
+    chat_services.agents_seen(member_ids=member_ids)
+
+
 class Presence:
     """Keeps `last_seen_at` fresh for the agents connected to this process."""
 
@@ -379,9 +389,8 @@ class Presence:
         while True:
             await asyncio.sleep(HEARTBEAT_S)
             if self.counts:
-                ids = list(self.counts)
                 try:
-                    await run_sync(lambda: chat_services.agents_seen(member_ids=ids))
+                    await run_sync(_heartbeat, list(self.counts))
                 except Exception:  # noqa: BLE001 - a missed beat must not kill the loop
                     log.exception("presence heartbeat failed")
 

@@ -140,10 +140,11 @@ function handleReady(frame) {
     list.clearStored();
     saveHistory();
   }
-  // Before the first message there is no conversation to store a welcome in: the server
-  // hands its text over in `ready`, and we show it until a stored copy (if any) arrives.
-  const welcome = frame.shop && frame.shop.welcome;
-  showLocalWelcome(!conversationId && list.messages().length === 0 ? welcome : "");
+  // The server hands the welcome over in `ready` (there is no conversation to store it in
+  // before the first message): it greets at the top unless a stored copy is shown.
+  const welcome = (frame.shop && frame.shop.welcome) || "";
+  const stored = list.messages().some((m) => m.sender === "system" && m.text === welcome);
+  showLocalWelcome(stored ? "" : welcome);
   ready = true;
   socket.send({ type: "resume", after_seq: conversationId ? list.lastSeq(conversationId) : 0 });
   // Same client_id as the first try: the server stores each one once.
@@ -177,6 +178,10 @@ function showLive(message) {
   const gap = message.conversation === conversationId && message.seq > shownBefore + 1;
   if (showStored(message)) {
     saveHistory();
+    if (message.sender === "agent") {
+      ui.status.classList.add("is-online");
+      ui.statusText.textContent = STRINGS.online;
+    }
     if (message.sender !== "customer") {
       showAgentTyping(false);
       noteUnread();

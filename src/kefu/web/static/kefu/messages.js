@@ -239,6 +239,10 @@ export class MessageList {
       const img = el("img");
       img.alt = STRINGS.image;
       img.src = imageUrl;
+      img.addEventListener("error", () => {
+        // Not a picture after all (a refused upload's preview): say so instead of a broken icon.
+        link.replaceWith(el("span", "msg__image-missing", `[${STRINGS.image}]`));
+      });
       img.addEventListener("load", () => {
         if (this.isNearBottom() || this.container.lastElementChild === node) this.scrollToBottom();
       });
