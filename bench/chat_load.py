@@ -1149,7 +1149,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         visitor_urls = [f"{_ws_base(b)}/ws/visitor?key={shop_key}" for b in bases]
 
         if args.idle_sockets:
-            return run_idle(args, visitor_urls, servers)
+            return run_idle(args, visitor_urls, servers, work)
 
         agents = []
         for j in range(args.agents):
@@ -1218,30 +1218,48 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return figures
 
 
-def run_idle(args: argparse.Namespace, visitor_urls: list[str], servers: list[Server]
-             ) -> dict[str, Any]:
-    def rss() -> int:
-        return sum(s.rss_bytes() for s in servers)
-
-    print(f"opening {args.idle_sockets:,} idle visitor sockets ...", file=sys.stderr)
-    before = rss()
-    n1, rss1, n2, rss2 = _event_loop_run(hold_idle_sockets(visitor_urls, args.idle_sockets, rss))
-    per_socket = (rss2 - rss1) / (n2 - n1) if n2 > n1 else None
-    mb = 2**20
-    print(f"\nidle visitor sockets held: {n2:,} of {args.idle_sockets:,}; server RSS "
-          f"{before / mb:,.1f} MB idle, {rss1 / mb:,.1f} MB at {n1:,} sockets, "
-          f"{rss2 / mb:,.1f} MB at {n2:,} ({_fmt(per_socket / 1024 if per_socket else None)} "
-          f"kB per socket)\n")
+def run_idle(args: argparse.Namespace, visitor_urls: list[str], servers: list[Server],
+             work: Path) -> dict[str, Any]:
+    kefu = measure_idle(args.idle_sockets, visitor_urls, servers, "kefu")
+    for server in servers:
+        server.close()
+    relay: dict[str, Any] = {}
+    if not args.no_bare_relay:
+        relay_server = start_bare_relay(free_port(), work / "relay.log", args.relay_ws)
+        try:
+            relay_server.wait_listening()
+            url = f"ws://127.0.0.1:{relay_server.port}/ws/visitor?key=relay"
+            relay = measure_idle(args.idle_sockets, [url], [relay_server], "bare relay")
+        finally:
+            relay_server.close()
     figures = {
-        "idle_sockets": args.idle_sockets, "idle_sockets_open": n2,
-        "server_rss_idle_mb": _round(before / mb), "server_rss_mb": _round(rss2 / mb),
-        "rss_per_socket_kb": _round(per_socket / 1024 if per_socket else None),
-        "processes": len(servers),
+        "idle_sockets": args.idle_sockets, "idle_sockets_open": kefu["open"],
+        "processes": len(servers), "server_rss_idle_mb": kefu["idle_mb"],
+        "server_rss_mb": kefu["rss_mb"], "rss_per_socket_kb": kefu["per_socket_kb"],
+        "bare_relay_rss_mb": relay.get("rss_mb"),
+        "bare_relay_rss_per_socket_kb": relay.get("per_socket_kb"),
         "msgs_per_s": None, "p50_ms": None, "p99_ms": None, "lost": None, "duplicated": None,
         "bare_relay_msgs_per_s": None, "ratio": None,
     }
     print(orjson.dumps(figures).decode(), flush=True)
     return figures
+
+
+def measure_idle(count: int, visitor_urls: list[str], servers: list[Server], name: str
+                 ) -> dict[str, Any]:
+    def rss() -> int:
+        return sum(s.rss_bytes() for s in servers)
+
+    print(f"{name}: opening {count:,} idle visitor sockets ...", file=sys.stderr)
+    before = rss()
+    n1, rss1, n2, rss2 = _event_loop_run(hold_idle_sockets(visitor_urls, count, rss))
+    per_socket_kb = (rss2 - rss1) / (n2 - n1) / 1024 if n2 > n1 else None
+    mb = 2**20
+    print(f"{name}: {n2:,} of {count:,} idle visitor sockets held; server RSS "
+          f"{before / mb:,.1f} MB with none, {rss1 / mb:,.1f} MB at {n1:,}, "
+          f"{rss2 / mb:,.1f} MB at {n2:,}: {_fmt(per_socket_kb)} kB per socket")
+    return {"open": n2, "idle_mb": _round(before / mb), "rss_mb": _round(rss2 / mb),
+            "per_socket_kb": _round(per_socket_kb)}
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
