@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -82,15 +83,6 @@ def postgres_database(base_url: str = PG_BASE_URL) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run_kefu(env: dict[str, str], *args: str, timeout: float = 60) -> str:
-    done = subprocess.run(
-        [str(BIN / "kefu"), *args], env=env, capture_output=True, text=True, timeout=timeout
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"kefu {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
-
-
 _MAKE_SHOP = """
 import json, sys
 import django
@@ -99,8 +91,23 @@ from django.core.management import call_command
 call_command("migrate", "--no-input", "-v", "0")
 from kefu.shops import services
 from kefu.shops.models import Membership, Role
+from django.db import connection
+from kefu.shops.models import Shop
 spec = json.loads(sys.argv[1])
 slug = spec["slug"]
+# Real-time events travel on the Redis channel kefu:shop:<id>, and Redis is shared by every
+# database: a random id keeps this run's channel its own.
+table = Shop._meta.db_table
+with connection.cursor() as cursor:
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [table, spec["shop_id"]]
+        )
+    else:
+        cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [table])
+        cursor.execute(
+            "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, spec["shop_id"] - 1]
+        )
 shop = services.create_shop(
     name="测试店铺" + slug[-4:], slug=slug, owner_username=slug + "-owner",
     owner_password=spec["password"], owner_display_name="店长",
@@ -126,8 +133,13 @@ class ShopInfo:
 
 
 def prepare_database(env: dict[str, str], agents: tuple[str, ...] = ("小美",)) -> ShopInfo:
-    """Migrate, then create a uniquely named shop, open around the clock, with agents."""
-    spec = {"slug": f"t{uuid.uuid4().hex[:10]}", "password": PASSWORD, "agents": list(agents)}
+    """Migrate, then create a shop with a random id, open around the clock, with agents."""
+    spec = {
+        "slug": f"t{uuid.uuid4().hex[:10]}",
+        "password": PASSWORD,
+        "agents": list(agents),
+        "shop_id": secrets.randbelow(2_000_000_000) + 1_000_000,
+    }
     done = subprocess.run(
         [str(BIN / "python"), "-c", _MAKE_SHOP, json.dumps(spec)],
         env=env,

@@ -69,9 +69,10 @@
 
   var iframe = null;
   var isOpen = false;
+  var chatReady = false; // the framed page said hello: before that it is still about:blank
 
   function tellChat() {
-    if (iframe && iframe.contentWindow) {
+    if (chatReady && iframe.contentWindow) {
       iframe.contentWindow.postMessage({ kefu: "panel", open: isOpen }, origin);
     }
   }
@@ -119,7 +120,10 @@
     if (!iframe || event.source !== iframe.contentWindow || event.origin !== origin) return;
     var data = event.data || {};
     if (data.kefu === "close") close();
-    else if (data.kefu === "ready") tellChat();
+    else if (data.kefu === "ready") {
+      chatReady = true;
+      tellChat();
+    }
     else if (data.kefu === "unread" && !isOpen && data.count > 0) {
       badge.textContent = data.count > 99 ? "99+" : String(data.count);
       badge.hidden = false;
