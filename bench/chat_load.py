@@ -91,8 +91,14 @@ class Server:
         self.name, self.port, self.log = name, port, log
         self._log_file = log.open("wb")
         self.proc = subprocess.Popen(
-            argv, env=env, cwd=REPO, stdout=self._log_file, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_raise_nofile,
+            argv,
+            env=env,
+            cwd=REPO,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_raise_nofile,
         )
 
     def wait_listening(self, timeout: float = SERVER_START_TIMEOUT_S) -> None:
@@ -188,6 +194,8 @@ class RssSampler:
 
     def cpu_pct(self, start: float, end: float) -> float | None:
         """Servers' CPU use between two instants, in % of one core (from the samples)."""
+        if not self.servers:
+            return None
         inside = [(t, c) for t, c in self.cpu if start <= t <= end]
         if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
             return None
@@ -268,8 +276,19 @@ def private_redis(work: Path, stack: ExitStack) -> str:
     """A throwaway redis-server: pub/sub channels are global, so a shared Redis would mix
     the bench's shop events with those of anything else using the same shop ids."""
     port = free_port()
-    argv = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-            "--appendonly", "no", "--dir", str(work)]
+    argv = [
+        "redis-server",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(work),
+    ]
     server = Server(f"redis-server :{port}", argv, dict(os.environ), port, work / "redis.log")
     stack.callback(server.close)
     server.wait_listening()
@@ -349,7 +368,6 @@ class Schedule:
     closed_end: float
     fixed_start: float
     fixed_end: float
-    grace_end: float
 
 
 @dataclass(frozen=True)
@@ -360,8 +378,10 @@ class ShardPlan:
     agents: list[tuple[int, str, str]]  # (global index, agent socket url, Cookie header)
     window: int
     total_customers: int
-    fixed_rate: float
-    early_exit: bool  # the only shard: it may stop the grace period once all arrived
+    closed_s: float
+    fixed_s: float
+    fixed_rate: float  # msgs/s offered by all customers together in the fixed phase
+    early_exit: bool  # the only shard: it may stop waiting once everything arrived
 
 
 @dataclass
@@ -487,7 +507,9 @@ class RawSocket(asyncio.Protocol):
 
 
 async def open_socket(
-    url: str, on_frame: Callable[[bytes], None], on_close: Callable[[int], None],
+    url: str,
+    on_frame: Callable[[bytes], None],
+    on_close: Callable[[int], None],
     cookie: str = "",
 ) -> RawSocket:
     """Open a WebSocket on 127.0.0.1 (the Origin is the server's own, as a page would send)."""
@@ -496,14 +518,20 @@ async def open_socket(
         raise ValueError(f"the bench only connects to 127.0.0.1, not {url}")
     loop = asyncio.get_running_loop()
     _, sock = await asyncio.wait_for(
-        loop.create_connection(lambda: RawSocket(on_frame, on_close), "127.0.0.1", parts.port),
+        loop.create_connection(
+            lambda: RawSocket(on_frame, on_close), "127.0.0.1", parts.port or 80
+        ),
         CONNECT_TIMEOUT_S,
     )
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     lines = [
-        f"GET {target} HTTP/1.1", f"Host: {parts.netloc}", "Upgrade: websocket",
-        "Connection: Upgrade", f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}",
-        "Sec-WebSocket-Version: 13", f"Origin: http://{parts.netloc}",
+        f"GET {target} HTTP/1.1",
+        f"Host: {parts.netloc}",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}",
+        "Sec-WebSocket-Version: 13",
+        f"Origin: http://{parts.netloc}",
     ]
     if cookie:
         lines.append(f"Cookie: {cookie}")
@@ -691,9 +719,9 @@ async def run_shard(plan: ShardPlan, sync: Callable[[ShardResult], Any]) -> Shar
             await asyncio.sleep(0.1)
     finally:
         result.closing = True
-        for peer in [*agents, *customers]:
-            if peer.sock is not None:
-                peer.sock.close()
+        for sock in [a.sock for a in agents] + [c.sock for c in customers]:
+            if sock is not None:
+                sock.close()
         await asyncio.sleep(0.2)  # let the close frames go out
     return result
 
@@ -716,19 +744,7 @@ def _all_delivered(result: ShardResult) -> bool:
 
 # ----------------------------------------------------------------------------- running shards
 
-
-@dataclass(frozen=True)
-class Phases:
-    closed_s: float
-    fixed_s: float
-    settle_s: float = 1.0
-    grace_s: float = MAX_GRACE_S
-
-    def schedule_from(self, start: float) -> Schedule:
-        closed_end = start + self.closed_s
-        fixed_start = closed_end + (self.settle_s if self.fixed_s > 0 else 0.0)
-        fixed_end = fixed_start + self.fixed_s
-        return Schedule(start, closed_end, fixed_start, fixed_end, fixed_end + self.grace_s)
+STAGES = ("closed", "fixed")  # every shard waits for the others before each phase
 
 
 def _event_loop_run(coro: Any) -> Any:
@@ -741,65 +757,72 @@ def _event_loop_run(coro: Any) -> Any:
 
 
 def _shard_process(plan: ShardPlan, conn: Any) -> None:
-    """Body of a client process: report ready, take the schedule, run, send the result."""
+    """Body of a client process: at each stage say so, take the start time, run; send back
+    the result (or the failure)."""
 
-    async def sync(_: ShardResult) -> Schedule:
-        conn.send("ready")
+    async def start(stage: str) -> float:
+        conn.send(stage)
         loop = asyncio.get_running_loop()
-        return await asyncio.wait_for(loop.run_in_executor(None, conn.recv), 120)
+        return float(await asyncio.wait_for(loop.run_in_executor(None, conn.recv), 240))
 
     try:
-        conn.send(_event_loop_run(run_shard(plan, sync)))
+        conn.send(_event_loop_run(run_shard(plan, start)))
     except BaseException as exc:  # the parent reports it; a shard must not die silently
         conn.send(RuntimeError(f"client shard failed: {exc!r}"))
         raise
 
 
 def run_clients(
-    plans: list[ShardPlan], phases: Phases, on_schedule: Callable[[Schedule], None]
+    plans: list[ShardPlan], on_start: Callable[[str, float], None]
 ) -> tuple[list[ShardResult], Schedule]:
-    """Run the shards (in this process when there is one) on one shared schedule."""
+    """Run the shards (in this process when there is one), starting each phase together."""
+    plan = plans[0]
+    starts: dict[str, float] = {}
+
+    def schedule() -> Schedule:
+        closed, fixed = starts["closed"], starts.get("fixed", starts["closed"])
+        return Schedule(closed, closed + plan.closed_s, fixed, fixed + plan.fixed_s)
+
     if len(plans) == 1:
-        box: dict[str, Schedule] = {}
 
-        async def sync(_: ShardResult) -> Schedule:
-            box["s"] = phases.schedule_from(time.monotonic() + 0.2)
-            on_schedule(box["s"])
-            return box["s"]
+        async def start(stage: str) -> float:
+            starts[stage] = time.monotonic() + 0.2
+            on_start(stage, starts[stage])
+            return starts[stage]
 
-        return [_event_loop_run(run_shard(plans[0], sync))], box["s"]
+        return [_event_loop_run(run_shard(plan, start))], schedule()
 
     import multiprocessing as mp
 
     ctx = mp.get_context("fork")
     pipes, procs = [], []
     try:
-        for plan in plans:
+        for shard_plan in plans:
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_shard_process, args=(plan, child), daemon=True)
+            proc = ctx.Process(target=_shard_process, args=(shard_plan, child), daemon=True)
             proc.start()
             pipes.append(parent)
             procs.append(proc)
-        for parent in pipes:
-            if not parent.poll(180):
-                raise RuntimeError("a client shard did not connect within 180 s")
-            first = parent.recv()
-            if isinstance(first, BaseException):
-                raise first
-        schedule = phases.schedule_from(time.monotonic() + 0.3)
-        on_schedule(schedule)
-        for parent in pipes:
-            parent.send(schedule)
-        limit = schedule.grace_end - time.monotonic() + 60
+        for stage in STAGES:
+            for parent in pipes:
+                if not parent.poll(240):
+                    raise RuntimeError(f"a client shard did not reach the {stage} phase in 240 s")
+                said = parent.recv()
+                if isinstance(said, BaseException):
+                    raise said
+            starts[stage] = time.monotonic() + 0.3
+            on_start(stage, starts[stage])
+            for parent in pipes:
+                parent.send(starts[stage])
         results = []
         for parent in pipes:
-            if not parent.poll(max(limit, 1)):
+            if not parent.poll(plan.fixed_s + MAX_GRACE_S + 60):
                 raise RuntimeError("a client shard did not finish in time")
             got = parent.recv()
             if isinstance(got, BaseException):
                 raise got
             results.append(got)
-        return results, schedule
+        return results, schedule()
     finally:
         for proc in procs:
             proc.join(timeout=5)
@@ -808,18 +831,26 @@ def run_clients(
 
 
 def make_plans(
-    visitor_urls: list[str], agents: list[tuple[str, str]], customers: int, window: int,
-    fixed_rate: float, client_processes: int,
+    visitor_urls: list[str],
+    agents: list[tuple[str, str]],
+    customers: int,
+    window: int,
+    fixed_rate: float,
+    client_processes: int,
 ) -> list[ShardPlan]:
     """Customers and agents dealt round-robin over the servers and over the client shards."""
     shards = max(1, client_processes)
     return [
         ShardPlan(
             customers=[
-                (i, visitor_urls[i % len(visitor_urls)]) for i in range(customers) if i % shards == s
+                (i, visitor_urls[i % len(visitor_urls)])
+                for i in range(customers)
+                if i % shards == s
             ],
             agents=[(j, url, cookie) for j, (url, cookie) in enumerate(agents) if j % shards == s],
-            window=window, total_customers=customers, fixed_rate=fixed_rate,
+            window=window,
+            total_customers=customers,
+            fixed_rate=fixed_rate,
             early_exit=shards == 1,
         )
         for s in range(shards)
@@ -894,25 +925,26 @@ def summarize(results: list[ShardResult], schedule: Schedule, phases: Phases) ->
         in_window = sum(1 for c in done if start <= first[c] <= end)
         seconds = max(end - start, 1e-9)
         return PhaseFigures(
-            sent=len(cids), delivered=len(done), msgs_per_s=in_window / seconds,
-            p50_ms=_percentile(latencies, 50), p90_ms=_percentile(latencies, 90),
-            p99_ms=_percentile(latencies, 99), max_ms=latencies[-1] if latencies else None,
+            sent=len(cids),
+            delivered=len(done),
+            msgs_per_s=in_window / seconds,
+            p50_ms=_percentile(latencies, 50),
+            p90_ms=_percentile(latencies, 90),
+            p99_ms=_percentile(latencies, 99),
+            max_ms=latencies[-1] if latencies else None,
         )
 
-    if os.environ.get("CHAT_LOAD_DEBUG"):
-        lost_ids = [c for c in acked if c not in first][:5]
-        last = max(first.values(), default=0)
-        for c in lost_ids:
-            print("LOST", c, "sent", sent[c] - schedule.closed_end, "ack", acked[c] - schedule.closed_end, "last recv", last - schedule.closed_end, file=sys.stderr)
     closed = phase(CLOSED, schedule.closed_start, schedule.closed_end)
     fixed = phase(FIXED, schedule.fixed_start, schedule.fixed_end) if phases.fixed_s > 0 else None
     unique = len(first)
     return RunFigures(
-        closed=closed, fixed=fixed,
+        closed=closed,
+        fixed=fixed,
         lost=sum(1 for c in acked if c not in first),
         duplicated=sum(n - 1 for n in per_socket.values() if n > 1),
         unacked=sum(1 for c in sent if c not in acked and c not in refused),
-        errors=dict(errors), fanout=deliveries / unique if unique else 0.0,
+        errors=dict(errors),
+        fanout=deliveries / unique if unique else 0.0,
         agent_frames=dict(agent_frames),
         assigned=sum(1 for c in set(conversations.values()) if assignee.get(c)),
         conversations=len(set(conversations.values())),
@@ -927,8 +959,22 @@ def profile_server(server: Server, seconds: float, out: Path) -> None:
     """py-spy the server for `seconds`; write where its time goes (by function) to `out`."""
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     raw = out.with_suffix(".folded")
-    argv = [py_spy, "record", "--pid", str(server.proc.pid), "--duration", str(max(1, int(seconds))),
-            "--rate", "200", "--format", "raw", "--nonblocking", "--threads", "-o", str(raw)]
+    argv = [
+        py_spy,
+        "record",
+        "--pid",
+        str(server.proc.pid),
+        "--duration",
+        str(max(1, int(seconds))),
+        "--rate",
+        "200",
+        "--format",
+        "raw",
+        "--nonblocking",
+        "--threads",
+        "-o",
+        str(raw),
+    ]
     try:
         subprocess.run(argv, capture_output=True, timeout=seconds + 30, check=True)
     except (OSError, subprocess.SubprocessError) as exc:
@@ -1008,13 +1054,16 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
-def print_table(args: argparse.Namespace, kefu: RunFigures, relay: RunFigures | None,
-                extra: dict[str, Any]) -> None:
+def print_table(
+    args: argparse.Namespace, kefu: RunFigures, relay: RunFigures | None, extra: dict[str, Any]
+) -> None:
     head = f"{'phase':<22}{'sent':>9}{'delivered':>11}{'msgs/s':>10}"
     head += f"{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-    print(f"\nkefu chat_load: {args.customers} customers -> {args.agents} agents, "
-          f"{extra['processes']} server process(es), {extra['database']}, "
-          f"window {args.window}, {args.client_processes} client process(es)")
+    print(
+        f"\nkefu chat_load: {args.customers} customers -> {args.agents} agents, "
+        f"{extra['processes']} server process(es), {extra['database']}, "
+        f"window {args.window}, {args.client_processes} client process(es)"
+    )
     print(head)
     print("-" * len(head))
     rows = [("kefu closed loop", kefu.closed)]
@@ -1023,27 +1072,43 @@ def print_table(args: argparse.Namespace, kefu: RunFigures, relay: RunFigures | 
     if relay is not None:
         rows.append(("bare relay closed loop", relay.closed))
     for name, f in rows:
-        print(f"{name:<22}{f.sent:>9,}{f.delivered:>11,}{f.msgs_per_s:>10,.0f}"
-              f"{_fmt(f.p50_ms):>9}{_fmt(f.p90_ms):>9}{_fmt(f.p99_ms):>9}{_fmt(f.max_ms):>9}")
+        print(
+            f"{name:<22}{f.sent:>9,}{f.delivered:>11,}{f.msgs_per_s:>10,.0f}"
+            f"{_fmt(f.p50_ms):>9}{_fmt(f.p90_ms):>9}{_fmt(f.p99_ms):>9}{_fmt(f.max_ms):>9}"
+        )
     print(f"ratio kefu / bare relay: {_fmt(extra['ratio'], 3)}")
-    print(f"lost {kefu.lost}, duplicated {kefu.duplicated}, unacked {kefu.unacked}, "
-          f"errors {kefu.errors or 'none'}, conversations assigned "
-          f"{kefu.assigned}/{kefu.conversations}, agent deliveries per message "
-          f"{kefu.fanout:.2f}")
+    print(
+        f"lost {kefu.lost}, duplicated {kefu.duplicated}, unacked {kefu.unacked}, "
+        f"errors {kefu.errors or 'none'}, conversations assigned "
+        f"{kefu.assigned}/{kefu.conversations}, agent deliveries per message "
+        f"{kefu.fanout:.2f}"
+    )
     print(f"frames received by the agent sockets: {kefu.agent_frames}")
-    print(f"server RSS peak {_fmt(extra['server_rss_mb'])} MB, server CPU "
-          f"{_fmt(extra['server_cpu_pct'], 0)}% (closed loop), client CPU "
-          f"{_fmt(kefu.client_cpu_pct, 0)}%; relay server CPU "
-          f"{_fmt(extra.get('bare_relay_server_cpu_pct'), 0)}%, client CPU "
-          f"{_fmt(relay.client_cpu_pct if relay else None, 0)}%\n")
+    print(
+        f"server RSS peak {_fmt(extra['server_rss_mb'])} MB, server CPU "
+        f"{_fmt(extra['server_cpu_pct'], 0)}% (closed loop), client CPU "
+        f"{_fmt(kefu.client_cpu_pct, 0)}%; relay server CPU "
+        f"{_fmt(extra.get('bare_relay_server_cpu_pct'), 0)}%, client CPU "
+        f"{_fmt(relay.client_cpu_pct if relay else None, 0)}%\n"
+    )
 
 
 def run_load(
-    visitor_urls: list[str], agents: list[tuple[str, str]], args: argparse.Namespace,
-    servers: list[Server], phases: Phases, profile_dir: Path | None = None,
+    visitor_urls: list[str],
+    agents: list[tuple[str, str]],
+    args: argparse.Namespace,
+    servers: list[Server],
+    phases: Phases,
+    profile_dir: Path | None = None,
 ) -> tuple[RunFigures, dict[str, float | None]]:
-    plans = make_plans(visitor_urls, agents, args.customers, args.window,
-                       args.rate if phases.fixed_s > 0 else 0.0, args.client_processes)
+    plans = make_plans(
+        visitor_urls,
+        agents,
+        args.customers,
+        args.window,
+        args.rate if phases.fixed_s > 0 else 0.0,
+        args.client_processes,
+    )
     profilers: list[threading.Timer] = []
 
     def on_schedule(schedule: Schedule) -> None:
@@ -1052,7 +1117,8 @@ def run_load(
         for i, server in enumerate(servers):
             out = profile_dir / f"{server.name.split()[0]}-{i}.txt"
             timer = threading.Timer(
-                max(0.0, schedule.closed_start - time.monotonic()), profile_server,
+                max(0.0, schedule.closed_start - time.monotonic()),
+                profile_server,
                 args=(server, phases.closed_s, out),
             )
             timer.start()
@@ -1076,27 +1142,55 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--agents", type=int, default=10)
     p.add_argument("--seconds", type=float, default=10.0, help="closed-loop phase length")
     p.add_argument("--rate", type=float, default=500.0, help="offered msgs/s, fixed phase")
-    p.add_argument("--fixed-seconds", type=float, default=None,
-                   help="fixed-rate phase length (default: --seconds; 0 skips it)")
+    p.add_argument(
+        "--fixed-seconds",
+        type=float,
+        default=None,
+        help="fixed-rate phase length (default: --seconds; 0 skips it)",
+    )
     p.add_argument("--window", type=int, default=2, help="unacked messages per customer")
-    p.add_argument("--url", action="append", default=[],
-                   help="target a running kefu (repeat for several processes)")
+    p.add_argument(
+        "--url",
+        action="append",
+        default=[],
+        help="target a running kefu (repeat for several processes)",
+    )
     p.add_argument("--shop-key", help="the shop's public key, with --url")
-    p.add_argument("--agent-login", action="append", default=[], metavar="USER:PASSWORD",
-                   help="agent credentials, with --url (reused round-robin for M sockets)")
+    p.add_argument(
+        "--agent-login",
+        action="append",
+        default=[],
+        metavar="USER:PASSWORD",
+        help="agent credentials, with --url (reused round-robin for M sockets)",
+    )
     p.add_argument("--processes", type=int, default=1, help="kefu server processes to start")
-    p.add_argument("--database-url", default="",
-                   help="a PostgreSQL server: the bench creates (and drops) its own database there")
-    p.add_argument("--redis-url", default="",
-                   help="Redis for the servers started; 'private' starts a throwaway redis-server")
+    p.add_argument(
+        "--database-url",
+        default="",
+        help="a PostgreSQL server: the bench creates (and drops) its own database there",
+    )
+    p.add_argument(
+        "--redis-url",
+        default="",
+        help="Redis for the servers started; 'private' starts a throwaway redis-server",
+    )
     p.add_argument("--client-processes", type=int, default=1)
     p.add_argument("--no-bare-relay", action="store_true")
     p.add_argument("--relay-ws", default="auto", help="uvicorn --ws of the bare relay")
-    p.add_argument("--idle-sockets", type=int, default=0,
-                   help="only measure server RSS holding this many idle visitor sockets")
+    p.add_argument(
+        "--idle-sockets",
+        type=int,
+        default=0,
+        help="only measure server RSS holding this many idle visitor sockets",
+    )
     p.add_argument("--keep", action="store_true", help="keep the temp data dir (logs)")
-    p.add_argument("--profile", type=Path, default=None, metavar="DIR",
-                   help="py-spy the kefu server(s) during the closed loop; summaries in DIR")
+    p.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="py-spy the kefu server(s) during the closed loop; summaries in DIR",
+    )
     args = p.parse_args(argv)
     if args.fixed_seconds is None:
         args.fixed_seconds = args.seconds
@@ -1130,7 +1224,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             database = "external server"
         else:
             database_url = temporary_database(args.database_url, stack) if args.database_url else ""
-            redis_url = private_redis(work, stack) if args.redis_url == "private" else args.redis_url
+            redis_url = (
+                private_redis(work, stack) if args.redis_url == "private" else args.redis_url
+            )
             env = kefu_env(work / "data", database_url, redis_url)
             (work / "data").mkdir()
             capacity = min(500, max(8, math.ceil(args.customers / max(args.agents, 1)) + 2))
@@ -1157,8 +1253,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             user, password = logins[j % len(logins)]
             agents.append((f"{_ws_base(base)}/ws/agent", login(base, user, password)))
         phases = Phases(closed_s=args.seconds, fixed_s=args.fixed_seconds)
-        print(f"running kefu: {args.seconds:g}s closed loop, {args.fixed_seconds:g}s at "
-              f"{args.rate:g}/s ...", file=sys.stderr)
+        print(
+            f"running kefu: {args.seconds:g}s closed loop, {args.fixed_seconds:g}s at "
+            f"{args.rate:g}/s ...",
+            file=sys.stderr,
+        )
         if args.profile:
             args.profile.mkdir(parents=True, exist_ok=True)
         kefu, measured = run_load(visitor_urls, agents, args, servers, phases, args.profile)
@@ -1175,7 +1274,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             relay_base = f"ws://127.0.0.1:{relay_server.port}"
             relay_agents = [(f"{relay_base}/ws/agent", "") for _ in range(args.agents)]
             relay, relay_measured = run_load(
-                [f"{relay_base}/ws/visitor?key=relay"], relay_agents, args, [relay_server],
+                [f"{relay_base}/ws/visitor?key=relay"],
+                relay_agents,
+                args,
+                [relay_server],
                 Phases(closed_s=args.seconds, fixed_s=0.0),
             )
             relay_cpu = relay_measured["server_cpu_pct"]
@@ -1183,22 +1285,35 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
         relay_rate = relay.closed.msgs_per_s if relay else None
         extra: dict[str, Any] = {
-            "processes": len(servers) or len(bases), "database": database,
+            "processes": len(servers) or len(bases),
+            "database": database,
             "ratio": kefu.closed.msgs_per_s / relay_rate if relay_rate else None,
-            "bare_relay_server_cpu_pct": relay_cpu, **measured,
+            "bare_relay_server_cpu_pct": relay_cpu,
+            **measured,
         }
         print_table(args, kefu, relay, extra)
         figures = {
-            "customers": args.customers, "agents": args.agents, "seconds": args.seconds,
-            "window": args.window, "processes": extra["processes"], "database": database,
+            "customers": args.customers,
+            "agents": args.agents,
+            "seconds": args.seconds,
+            "window": args.window,
+            "processes": extra["processes"],
+            "database": database,
             "client_processes": args.client_processes,
             "msgs_per_s": round(kefu.closed.msgs_per_s, 1),
-            "p50_ms": _round(kefu.closed.p50_ms), "p90_ms": _round(kefu.closed.p90_ms),
-            "p99_ms": _round(kefu.closed.p99_ms), "max_ms": _round(kefu.closed.max_ms),
-            "sent": kefu.closed.sent, "delivered": kefu.closed.delivered,
-            "lost": kefu.lost, "duplicated": kefu.duplicated, "unacked": kefu.unacked,
-            "errors": kefu.errors, "assigned": kefu.assigned,
-            "conversations": kefu.conversations, "fanout": round(kefu.fanout, 3),
+            "p50_ms": _round(kefu.closed.p50_ms),
+            "p90_ms": _round(kefu.closed.p90_ms),
+            "p99_ms": _round(kefu.closed.p99_ms),
+            "max_ms": _round(kefu.closed.max_ms),
+            "sent": kefu.closed.sent,
+            "delivered": kefu.closed.delivered,
+            "lost": kefu.lost,
+            "duplicated": kefu.duplicated,
+            "unacked": kefu.unacked,
+            "errors": kefu.errors,
+            "assigned": kefu.assigned,
+            "conversations": kefu.conversations,
+            "fanout": round(kefu.fanout, 3),
             "agent_frames": kefu.agent_frames,
             "fixed_rate": args.rate if kefu.fixed else None,
             "fixed_msgs_per_s": round(kefu.fixed.msgs_per_s, 1) if kefu.fixed else None,
@@ -1218,8 +1333,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return figures
 
 
-def run_idle(args: argparse.Namespace, visitor_urls: list[str], servers: list[Server],
-             work: Path) -> dict[str, Any]:
+def run_idle(
+    args: argparse.Namespace, visitor_urls: list[str], servers: list[Server], work: Path
+) -> dict[str, Any]:
     kefu = measure_idle(args.idle_sockets, visitor_urls, servers, "kefu")
     for server in servers:
         server.close()
@@ -1233,20 +1349,29 @@ def run_idle(args: argparse.Namespace, visitor_urls: list[str], servers: list[Se
         finally:
             relay_server.close()
     figures = {
-        "idle_sockets": args.idle_sockets, "idle_sockets_open": kefu["open"],
-        "processes": len(servers), "server_rss_idle_mb": kefu["idle_mb"],
-        "server_rss_mb": kefu["rss_mb"], "rss_per_socket_kb": kefu["per_socket_kb"],
+        "idle_sockets": args.idle_sockets,
+        "idle_sockets_open": kefu["open"],
+        "processes": len(servers),
+        "server_rss_idle_mb": kefu["idle_mb"],
+        "server_rss_mb": kefu["rss_mb"],
+        "rss_per_socket_kb": kefu["per_socket_kb"],
         "bare_relay_rss_mb": relay.get("rss_mb"),
         "bare_relay_rss_per_socket_kb": relay.get("per_socket_kb"),
-        "msgs_per_s": None, "p50_ms": None, "p99_ms": None, "lost": None, "duplicated": None,
-        "bare_relay_msgs_per_s": None, "ratio": None,
+        "msgs_per_s": None,
+        "p50_ms": None,
+        "p99_ms": None,
+        "lost": None,
+        "duplicated": None,
+        "bare_relay_msgs_per_s": None,
+        "ratio": None,
     }
     print(orjson.dumps(figures).decode(), flush=True)
     return figures
 
 
-def measure_idle(count: int, visitor_urls: list[str], servers: list[Server], name: str
-                 ) -> dict[str, Any]:
+def measure_idle(
+    count: int, visitor_urls: list[str], servers: list[Server], name: str
+) -> dict[str, Any]:
     def rss() -> int:
         return sum(s.rss_bytes() for s in servers)
 
@@ -1255,11 +1380,17 @@ def measure_idle(count: int, visitor_urls: list[str], servers: list[Server], nam
     n1, rss1, n2, rss2 = _event_loop_run(hold_idle_sockets(visitor_urls, count, rss))
     per_socket_kb = (rss2 - rss1) / (n2 - n1) / 1024 if n2 > n1 else None
     mb = 2**20
-    print(f"{name}: {n2:,} of {count:,} idle visitor sockets held; server RSS "
-          f"{before / mb:,.1f} MB with none, {rss1 / mb:,.1f} MB at {n1:,}, "
-          f"{rss2 / mb:,.1f} MB at {n2:,}: {_fmt(per_socket_kb)} kB per socket")
-    return {"open": n2, "idle_mb": _round(before / mb), "rss_mb": _round(rss2 / mb),
-            "per_socket_kb": _round(per_socket_kb)}
+    print(
+        f"{name}: {n2:,} of {count:,} idle visitor sockets held; server RSS "
+        f"{before / mb:,.1f} MB with none, {rss1 / mb:,.1f} MB at {n1:,}, "
+        f"{rss2 / mb:,.1f} MB at {n2:,}: {_fmt(per_socket_kb)} kB per socket"
+    )
+    return {
+        "open": n2,
+        "idle_mb": _round(before / mb),
+        "rss_mb": _round(rss2 / mb),
+        "per_socket_kb": _round(per_socket_kb),
+    }
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:

@@ -20,6 +20,7 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 from starlette.staticfiles import StaticFiles  # noqa: E402
 from starlette.websockets import WebSocket  # noqa: E402
 
+from kefu.chat import services as chat_services  # noqa: E402
 from kefu.realtime import endpoint  # noqa: E402
 from kefu.realtime.hub import hub  # noqa: E402
 from kefu.realtime.writer import writer  # noqa: E402
@@ -53,6 +54,9 @@ async def application(scope, receive, send):  # type: ignore[no-untyped-def]
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                if not settings.REDIS_URL:
+                    # One process owns every socket: counts left by a killed run are stale.
+                    await endpoint.run_sync(chat_services.reset_presence)
                 await hub.start()
                 writer.start()
                 await send({"type": "lifespan.startup.complete"})

@@ -16,15 +16,27 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 REQUIRED_KEYS = {
-    "msgs_per_s", "p50_ms", "p99_ms", "lost", "duplicated", "bare_relay_msgs_per_s", "ratio",
-    "fixed_rate", "fixed_p50_ms", "fixed_p99_ms", "server_rss_mb",
+    "msgs_per_s",
+    "p50_ms",
+    "p99_ms",
+    "lost",
+    "duplicated",
+    "bare_relay_msgs_per_s",
+    "ratio",
+    "fixed_rate",
+    "fixed_p50_ms",
+    "fixed_p99_ms",
+    "server_rss_mb",
 }
 
 
 def _run_bench(*args: str) -> dict:
     done = subprocess.run(
         [sys.executable, str(REPO / "bench" / "chat_load.py"), *args],
-        cwd=REPO, capture_output=True, text=True, timeout=240,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -33,8 +45,17 @@ def _run_bench(*args: str) -> dict:
 @pytest.fixture(scope="module")
 def tiny_run() -> dict:
     return _run_bench(
-        "--customers", "3", "--agents", "1", "--seconds", "2",
-        "--fixed-seconds", "1", "--rate", "20", "--no-bare-relay",
+        "--customers",
+        "3",
+        "--agents",
+        "1",
+        "--seconds",
+        "2",
+        "--fixed-seconds",
+        "1",
+        "--rate",
+        "20",
+        "--no-bare-relay",
     )
 
 

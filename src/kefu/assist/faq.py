@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from kefu.assist.faq_terms import ShopTerms
 from kefu.assist.text import normalize
 
 if TYPE_CHECKING:
@@ -158,7 +159,10 @@ class FaqIndex:
             " ".join([normalize_question(q) for q in e.questions] + [answer])
             for e, answer in zip(self.entries, self._answers, strict=True)
         ]
-        self._shop_text = " ".join(self._entry_texts)
+        self._terms = ShopTerms(
+            self._entry_texts,
+            [[normalize_question(q) for q in e.questions] for e in self.entries],
+        )
         self._vectorizer: TfidfVectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True
         )
@@ -223,7 +227,7 @@ class FaqIndex:
             encoded_q = _max_per_entry(question_sims, self._question_entry, count, floor=-1.0)
             encoded_a = self._answer_vectors @ vector  # type: ignore[operator]
         chars_q = _max_per_entry(question_chars, self._question_entry, count, floor=0.0)
-        coverage, unknown, uncovered = self._coverage(text)
+        term_cover, term_missing, entry_side, unknown = self._terms.features(text)
         main = encoded_q if self.encoder is not None else chars_q
         ranked = np.sort(main)
         runner_up = ranked[-2] if count > 1 else 0.0
@@ -234,43 +238,14 @@ class FaqIndex:
                 answer_chars,
                 encoded_q,
                 encoded_a,
-                coverage,
-                np.full(count, unknown),
-                uncovered,
                 margin,
+                term_cover,
+                term_missing,
+                entry_side,
+                np.full(count, unknown),
             ]
         )
         return features, per_question
-
-    def _coverage(self, text: str) -> tuple[np.ndarray, float, np.ndarray]:
-        """How much of the message's topic each entry covers, and what the whole FAQ never mentions."""
-        import numpy as np
-
-        count = len(self.entries)
-        words = content_words(text)
-        if not words:
-            return np.ones(count), 0.0, np.zeros(count)
-        total = sum(len(w) for w in words)
-
-        def covered_by(word: str, entry_text: str) -> bool:
-            # A long word also counts as covered when most of its two-character parts are there
-            # (充电仓 / 充电, 含棉量 / 棉), so compounds and their parts meet.
-            if word in entry_text:
-                return True
-            pairs = [word[i : i + 2] for i in range(len(word) - 1)]
-            return len(word) >= 3 and sum(p in entry_text for p in pairs) * 2 >= len(pairs)
-
-        coverage = np.array(
-            [sum(len(w) for w in words if covered_by(w, t)) / total for t in self._entry_texts]
-        )
-        uncovered = np.array(
-            [
-                min(max((len(w) for w in words if not covered_by(w, t)), default=0), 4) / 4
-                for t in self._entry_texts
-            ]
-        )
-        unknown = sum(len(w) for w in words if not covered_by(w, self._shop_text)) / total
-        return coverage, unknown, uncovered
 
 
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -31,10 +31,14 @@ from kefu.assist.faq import (
     normalize_question,
 )
 
-SHOPS = ("clothing", "electronics", "food")
+SHOPS = ("clothing", "electronics", "food", "cosmetics", "furniture")
 SPLITS = ("tune", "test", "all")
 TARGET_ACCURACY = 0.90
 TARGET_NO_MATCH = 0.85
+# Feature columns (FaqIndex._features) each model uses: without the encoder its two
+# columns are zero and stay out of the fit.
+_ENCODER_COLUMNS = [0, 1, 2, 3, 4, 5, 6, 7, 8]
+_CHARS_COLUMNS = [0, 1, 4, 5, 6, 7, 8]
 
 
 @dataclass(frozen=True)
@@ -99,56 +103,92 @@ def evaluate_faq(split: str = "test", *, encoder: Any = "default") -> dict[str, 
     }
 
 
-def fit_model(encoder: Any) -> ScoringModel:
+@dataclass(frozen=True)
+class QueryFeatures:
+    """One evaluation query with its feature rows against every entry of its shop."""
+
+    shop: str
+    text: str
+    label: str | None
+    entry_ids: tuple[str, ...]
+    features: Any  # np.ndarray, one row per entry
+
+
+def query_features(encoder: Any, split: str = "tune") -> list[QueryFeatures]:
+    placeholder = MODEL_WITH_ENCODER if encoder is not None else MODEL_CHARS_ONLY
+    rows = []
+    for shop in load_eval_shops():
+        index = FaqIndex(shop.entries, encoder=encoder, model=placeholder)
+        ids = tuple(e.id for e in shop.entries)
+        for text, label in shop.queries:
+            if _in_split(text, split):
+                features, _ = index._features(normalize_question(text))
+                rows.append(QueryFeatures(shop.name, text, label, ids, features))
+    return rows
+
+
+def fit_model(encoder: Any, queries: list[QueryFeatures] | None = None) -> ScoringModel:
     """Fit the logistic weights on (query, entry) pairs of the tuning half, then the threshold."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    placeholder = MODEL_WITH_ENCODER if encoder is not None else MODEL_CHARS_ONLY
-    rows, labels, queries = [], [], []
-    for shop in load_eval_shops():
-        index = FaqIndex(shop.entries, encoder=encoder, model=placeholder)
-        ids = [e.id for e in shop.entries]
-        for text, label in shop.queries:
-            if query_split(text) != "tune":
-                continue
-            features, _ = index._features(normalize_question(text))
-            rows.append(features)
-            labels.append(np.array([entry_id == label for entry_id in ids], dtype=int))
-            queries.append((features, ids, label))
-    if encoder is None:  # the encoder features are all zero: leave them out of the fit
-        rows = [r[:, [0, 1, 4, 5, 6, 7]] for r in rows]
-    classifier = LogisticRegression(C=1.0, max_iter=2000)
-    classifier.fit(np.vstack(rows), np.concatenate(labels))
-    weights = [round(float(w), 2) for w in classifier.coef_[0]]
-    if encoder is None:
-        weights = weights[:2] + [0.0, 0.0] + weights[2:]
-    bias = round(float(classifier.intercept_[0]), 2)
-
-    def figures(threshold: float) -> tuple[float, float]:
-        good = sum(1 for _, _, label in queries if label is not None)
-        bad = len(queries) - good
-        hits = rejects = 0
-        for features, ids, label in queries:
-            scores = 1 / (1 + np.exp(-(features @ np.array(weights) + bias)))
-            best = int(scores.argmax())
-            if label is None:
-                rejects += scores[best] < threshold
-            else:
-                hits += ids[best] == label and scores[best] >= threshold
-        return hits / good, rejects / bad
+    queries = queries if queries is not None else query_features(encoder, "tune")
+    used = _ENCODER_COLUMNS if encoder is not None else _CHARS_COLUMNS
+    x = np.vstack([q.features[:, used] for q in queries])
+    y = np.concatenate([[entry_id == q.label for entry_id in q.entry_ids] for q in queries])
+    classifier = LogisticRegression(C=1.0, max_iter=5000)
+    classifier.fit(x, y.astype(int))
+    weights = np.zeros(queries[0].features.shape[1])
+    weights[used] = classifier.coef_[0]
+    model = ScoringModel(
+        tuple(round(float(w), 3) for w in weights), round(float(classifier.intercept_[0]), 3), 0.5
+    )
 
     def balance(threshold: float) -> float:
-        accuracy, no_match = figures(threshold)
+        accuracy, no_match = figures_for(replace(model, threshold=threshold), queries)
         return min(accuracy / TARGET_ACCURACY, no_match / TARGET_NO_MATCH) + 0.01 * (
             accuracy + no_match
         )
 
     threshold = max((t / 100 for t in range(5, 95)), key=balance)
-    return ScoringModel(tuple(weights), bias, threshold)
+    return replace(model, threshold=threshold)
+
+
+def figures_for(model: ScoringModel, queries: list[QueryFeatures]) -> tuple[float, float]:
+    """(top-1 accuracy, correct no-match rate) of `model` on precomputed query features."""
+    import numpy as np
+
+    good = sum(1 for q in queries if q.label is not None)
+    bad = len(queries) - good
+    hits = rejects = 0
+    for q in queries:
+        scores = 1 / (1 + np.exp(-(q.features @ np.array(model.weights) + model.bias)))
+        best = int(scores.argmax())
+        if q.label is None:
+            rejects += scores[best] < model.threshold
+        else:
+            hits += q.entry_ids[best] == q.label and scores[best] >= model.threshold
+    return hits / max(good, 1), rejects / max(bad, 1)
+
+
+def cross_validate(encoder: Any) -> dict[str, Any]:
+    """Leave one shop out, on the tuning half only: fit on four shops, score the fifth.
+    How a fitted model fares on a shop it has never seen, without touching the test half."""
+    queries = query_features(encoder, "tune")
+    per_shop = {}
+    for shop in SHOPS:
+        model = fit_model(encoder, [q for q in queries if q.shop != shop])
+        accuracy, no_match = figures_for(model, [q for q in queries if q.shop == shop])
+        per_shop[shop] = (round(accuracy, 3), round(no_match, 3))
+    mean = [round(sum(v[i] for v in per_shop.values()) / len(per_shop), 3) for i in (0, 1)]
+    return {"per_shop": per_shop, "mean_top1": mean[0], "mean_no_match": mean[1]}
 
 
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["cv"]:
+        for label, encoder in (("with encoder", default_encoder()), ("chars only", None)):
+            print(label, json.dumps(cross_validate(encoder)))
+        return
     if argv[:1] == ["fit"]:
         for label, encoder in (("with encoder", default_encoder()), ("chars only", None)):
             if label == "with encoder" and encoder is None:

@@ -300,6 +300,10 @@ class _Batch:
     ) -> None:
         conv.assignee = member
         conv.status = Status.OPEN
+        if kind == EventKind.TRANSFERRED and actor is not None:
+            conv.handoff_from, conv.handoff_note = actor.display_name, note
+        else:
+            conv.handoff_from, conv.handoff_note = "", ""
         self.dirty.add(conv.id)
         ConversationEvent.objects.create(
             conversation=conv, kind=kind, actor=actor, target=member, note=note
@@ -346,7 +350,7 @@ class _Batch:
                 [self.convs[i] for i in sorted(self.dirty)],
                 ["last_seq", "last_message_at", "last_message_preview", "last_customer_seq",
                  "agent_read_seq", "waiting_since", "last_auto_reply_at", "status",
-                 "assignee", "closed_at"],
+                 "assignee", "closed_at", "handoff_from", "handoff_note"],
             )
         for message, author in self.new_messages:
             conv = self.convs[message.conversation_id]
@@ -528,6 +532,11 @@ def agent_connected(*, member_id: int) -> list[Event]:
     )
     shop_id = Membership.objects.values_list("shop_id", flat=True).get(id=member_id)
     return assign_waiting(shop_id=shop_id)
+
+
+def reset_presence() -> None:
+    """A lone server starting up: nobody can still be connected to it."""
+    Membership.objects.filter(online_sockets__gt=0).update(online_sockets=0)
 
 
 def agent_disconnected(*, member_id: int) -> None:

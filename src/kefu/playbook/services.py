@@ -56,6 +56,11 @@ def _clean(keyword: str, text: str) -> tuple[str, str]:
     return keyword, text
 
 
+def get_quick_reply(*, actor: Membership, quick_reply_id: int) -> QuickReply:
+    """One of the actor's shop's quick replies."""
+    return _get(actor, quick_reply_id)
+
+
 def _get(actor: Membership, quick_reply_id: int) -> QuickReply:
     try:
         return QuickReply.objects.get(id=quick_reply_id, shop_id=actor.shop_id)

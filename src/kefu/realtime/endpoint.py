@@ -36,7 +36,7 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_SLOW = 4408
-HEARTBEAT_S = 30.0
+HEARTBEAT_S = 15.0
 
 _readers = ThreadPoolExecutor(4, thread_name_prefix="kefu-read")
 

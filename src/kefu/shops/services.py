@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from kefu.errors import Forbidden, NotFound, ServiceError
 from kefu.shops.models import Membership, Role, Shop
 
-ONLINE_WINDOW = dt.timedelta(seconds=90)
+ONLINE_WINDOW = dt.timedelta(seconds=45)  # three missed heartbeats (every 15 s)
 SETTINGS_FIELDS = frozenset({
     "name", "hours_start", "hours_end", "open_days", "welcome_message", "away_message",
     "busy_message", "announcement", "default_capacity",

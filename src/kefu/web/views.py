@@ -338,7 +338,7 @@ def quick_reply_delete(request: HttpRequest, member: Membership, reply_id: int) 
 
 
 def _quick_reply_of_shop(member: Membership, reply_id: int) -> Any:
-    for reply in playbook_services.list_quick_replies(actor=member, limit=10_000):
-        if reply.pk == reply_id:
-            return reply
-    raise Http404(_("找不到这条快捷回复。"))
+    try:
+        return playbook_services.get_quick_reply(actor=member, quick_reply_id=reply_id)
+    except errors.NotFound:
+        raise Http404(_("找不到这条快捷回复。")) from None

@@ -18,6 +18,7 @@ const STRINGS = {
   loggedOut: "登录已失效，正在跳转到登录页…",
   status: { waiting: "排队中", open: "接待中", closed: "已结束" },
   assignee: (name) => `接待：${name}`,
+  handoff: (from, note) => (note ? `${from}：${note}` : `${from} 转来`),
   unassigned: "未分配",
   lockedClosed: "会话已结束，不能再回复。",
   lockedOther: (name) => `该会话由 ${name} 接待中，您只能查看。`,
@@ -469,6 +470,7 @@ function drawFacts(conv) {
   fact("waiting", conv.waiting_since && conv.status !== "closed" ? waitingText(conv.waiting_since) : "");
   fact("last", conv.last_message_at ? formatClock(conv.last_message_at) : "");
   fact("id", `#${conv.id}`);
+  fact("handoff", conv.handoff ? STRINGS.handoff(conv.handoff.from, conv.handoff.note) : "");
 }
 
 function showTab() {
