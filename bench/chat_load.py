@@ -2,20 +2,21 @@
 
     .venv/bin/python bench/chat_load.py --customers 100 --agents 10 --seconds 10 [--rate 500]
         [--url http://127.0.0.1:8000 --shop-key KEY --agent-login user:password ...]
-        [--processes 2 --database-url postgresql://... --redis-url redis://...]
+        [--processes 2 --database-url postgres://postgres@127.0.0.1/postgres --redis-url private]
         [--client-processes 2] [--window 2] [--no-bare-relay] [--idle-sockets 10000]
+        [--profile DIR]
 
 By default it starts its own kefu (fresh temp data dir, `kefu migrate`, a shop with M
 agents, `kefu serve`), logs the agents in, opens the sockets and runs, one after the other:
   1. closed loop for --seconds: every customer sends as fast as its acks allow, at most
-     --window unacknowledged messages each;
+     --window unacknowledged messages each; then what is in flight is let through;
   2. fixed rate: --rate msgs/s spread evenly over the customers, open loop, for
      --fixed-seconds: latency below saturation;
   3. the bare relay (bench/bare_relay.py) with the same client, N and M: the yardstick.
 Latency is customer send -> the agent socket receiving the `message` frame. A message is
 lost when it was acked but no agent received it within the grace period; duplicated when
 one agent socket received the same message twice. Prints a table, then one JSON line.
-Figures only: it never fails on timing, and every wait is bounded.
+Figures only: it never fails on timing, and every wait is bounded. bench/README.md has more.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
@@ -56,7 +57,7 @@ SERVER_START_TIMEOUT_S = 60.0
 MAX_GRACE_S = 30.0  # after the last phase, at most this long for deliveries to arrive
 QUIET_S = 3.0  # ... and stop once the agents have received nothing for this long
 # Phase tags in the client ids, so a received frame says which phase sent it.
-WARMUP, CLOSED, FIXED, IDLE = 0x8000, 0x8001, 0x8002, 0x8003
+WARMUP, CLOSED, FIXED = 0x8000, 0x8001, 0x8002
 TEXT = "你好，请问这款衬衫还有L码吗？今天下单什么时候发货"
 
 
@@ -673,8 +674,9 @@ async def _sleep_until(at: float) -> None:
     await asyncio.sleep(max(0.0, at - time.monotonic()))
 
 
-async def run_shard(plan: ShardPlan, sync: Callable[[ShardResult], Any]) -> ShardResult:
-    """Connect, warm up, then run the phases at the times `sync` hands back."""
+async def run_shard(plan: ShardPlan, start: Callable[[str], Awaitable[float]]) -> ShardResult:
+    """Connect and warm up, then run the phases, each from the start time `start` hands
+    back once every shard is ready for it."""
     result = ShardResult()
     agents = [Agent(i, url, cookie, result) for i, url, cookie in plan.agents]
     customers = [Customer(i, url, plan.window, result) for i, url in plan.customers]
@@ -688,35 +690,31 @@ async def run_shard(plan: ShardPlan, sync: Callable[[ShardResult], Any]) -> Shar
         warmed = await _bounded_gather([c.warm_up() for c in customers], limit=100)
         result.connect_failures = sum(isinstance(w, BaseException) for w in warmed)
         await asyncio.sleep(1.0)  # let the coalesced `conversation` frames (300 ms) arrive
-        schedule: Schedule = await sync(result)
 
-        await _sleep_until(schedule.closed_start)
+        closed_start = await start("closed")
+        closed_end = closed_start + plan.closed_s
+        await _sleep_until(closed_start)
         cpu_start = time.process_time()
-        senders = [asyncio.create_task(c.closed_loop(schedule.closed_end)) for c in customers]
-        await _sleep_until(schedule.closed_end)
+        senders = [asyncio.create_task(c.closed_loop(closed_end)) for c in customers]
+        await _sleep_until(closed_end)
         for customer in customers:
             customer.window.release()  # wake senders waiting for an ack: the phase is over
         await _finish(senders, timeout=5.0)
         result.cpu_closed_s = time.process_time() - cpu_start
+        # The fixed rate is measured on an empty pipe: what the closed loop left in flight
+        # is acked and delivered first (bounded: an overloaded server gets MAX_GRACE_S).
+        await _settle(result, plan, time.monotonic() + MAX_GRACE_S, quiet_s=0.5)
 
-        if plan.fixed_rate > 0 and schedule.fixed_end > schedule.fixed_start:
+        fixed_start = await start("fixed")
+        fixed_end = fixed_start + plan.fixed_s
+        if plan.fixed_rate > 0 and plan.fixed_s > 0:
             period = plan.total_customers / plan.fixed_rate
             senders = [
-                asyncio.create_task(c.fixed_rate(schedule.fixed_start, schedule.fixed_end, period))
-                for c in customers
+                asyncio.create_task(c.fixed_rate(fixed_start, fixed_end, period)) for c in customers
             ]
-            await _sleep_until(schedule.fixed_end)
+            await _sleep_until(fixed_end)
             await _finish(senders, timeout=5.0)
-
-        # Grace: wait for every ack, and for what was acked to reach the agents, while
-        # anything still comes in (another shard's agents may hold this shard's messages).
-        while time.monotonic() < schedule.grace_end:
-            if len(result.acked) + len(result.refused) >= len(result.sent):
-                if plan.early_exit and _all_delivered(result):
-                    break
-                if time.monotonic() - result.last_activity > QUIET_S:
-                    break
-            await asyncio.sleep(0.1)
+        await _settle(result, plan, time.monotonic() + MAX_GRACE_S, quiet_s=QUIET_S)
     finally:
         result.closing = True
         for sock in [a.sock for a in agents] + [c.sock for c in customers]:
@@ -724,6 +722,19 @@ async def run_shard(plan: ShardPlan, sync: Callable[[ShardResult], Any]) -> Shar
                 sock.close()
         await asyncio.sleep(0.2)  # let the close frames go out
     return result
+
+
+async def _settle(result: ShardResult, plan: ShardPlan, deadline: float, quiet_s: float) -> None:
+    """Wait for every ack, and for what was acked to reach the agents, while anything still
+    comes in (with several shards, another shard's agents hold some of this one's messages,
+    so "nothing arrived for quiet_s" stands in for "all delivered")."""
+    while time.monotonic() < deadline:
+        if len(result.acked) + len(result.refused) >= len(result.sent):
+            if plan.early_exit and _all_delivered(result):
+                return
+            if time.monotonic() - result.last_activity > quiet_s:
+                return
+        await asyncio.sleep(0.05)
 
 
 async def _finish(tasks: list[asyncio.Task[None]], timeout: float) -> None:
@@ -747,6 +758,12 @@ def _all_delivered(result: ShardResult) -> bool:
 STAGES = ("closed", "fixed")  # every shard waits for the others before each phase
 
 
+@dataclass(frozen=True)
+class Phases:
+    closed_s: float
+    fixed_s: float  # 0: no fixed-rate phase
+
+
 def _event_loop_run(coro: Any) -> Any:
     try:
         import uvloop
@@ -765,6 +782,7 @@ def _shard_process(plan: ShardPlan, conn: Any) -> None:
         loop = asyncio.get_running_loop()
         return float(await asyncio.wait_for(loop.run_in_executor(None, conn.recv), 240))
 
+    random.seed(os.getpid())  # forked shards would otherwise share the same send offsets
     try:
         conn.send(_event_loop_run(run_shard(plan, start)))
     except BaseException as exc:  # the parent reports it; a shard must not die silently
@@ -835,6 +853,7 @@ def make_plans(
     agents: list[tuple[str, str]],
     customers: int,
     window: int,
+    phases: Phases,
     fixed_rate: float,
     client_processes: int,
 ) -> list[ShardPlan]:
@@ -850,6 +869,8 @@ def make_plans(
             agents=[(j, url, cookie) for j, (url, cookie) in enumerate(agents) if j % shards == s],
             window=window,
             total_customers=customers,
+            closed_s=phases.closed_s,
+            fixed_s=phases.fixed_s,
             fixed_rate=fixed_rate,
             early_exit=shards == 1,
         )
@@ -1062,7 +1083,8 @@ def print_table(
     print(
         f"\nkefu chat_load: {args.customers} customers -> {args.agents} agents, "
         f"{extra['processes']} server process(es), {extra['database']}, "
-        f"window {args.window}, {args.client_processes} client process(es)"
+        f"window {args.window}, {args.client_processes} client process(es), "
+        f"load average before {extra['loadavg']:.1f}"
     )
     print(head)
     print("-" * len(head))
@@ -1106,18 +1128,19 @@ def run_load(
         agents,
         args.customers,
         args.window,
+        phases,
         args.rate if phases.fixed_s > 0 else 0.0,
         args.client_processes,
     )
     profilers: list[threading.Timer] = []
 
-    def on_schedule(schedule: Schedule) -> None:
-        if profile_dir is None:
+    def on_start(stage: str, at: float) -> None:
+        if profile_dir is None or stage != "closed":
             return
         for i, server in enumerate(servers):
             out = profile_dir / f"{server.name.split()[0]}-{i}.txt"
             timer = threading.Timer(
-                max(0.0, schedule.closed_start - time.monotonic()),
+                max(0.0, at - time.monotonic()),
                 profile_server,
                 args=(server, phases.closed_s, out),
             )
@@ -1125,7 +1148,7 @@ def run_load(
             profilers.append(timer)
 
     with RssSampler(servers) as sampler:
-        results, schedule = run_clients(plans, phases, on_schedule)
+        results, schedule = run_clients(plans, on_start)
     for timer in profilers:
         timer.join(timeout=phases.closed_s + 30)
     figures = summarize(results, schedule, phases)
@@ -1208,11 +1231,16 @@ def _ws_base(http_url: str) -> str:
     return "ws://" + urllib.parse.urlsplit(http_url).netloc
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # unwinds like Ctrl-C, so every server started is killed
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
+    load_before = os.getloadavg()[0]  # the machine may be shared: say how busy it was
     _raise_nofile()
-    # SIGTERM unwinds like Ctrl-C, so the ExitStack still kills the servers.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # the ExitStack below still runs
     with ExitStack() as stack:
         work = Path(tempfile.mkdtemp(prefix="kefu-bench-"))
         if not args.keep:
@@ -1289,6 +1317,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "database": database,
             "ratio": kefu.closed.msgs_per_s / relay_rate if relay_rate else None,
             "bare_relay_server_cpu_pct": relay_cpu,
+            "loadavg": load_before,
             **measured,
         }
         print_table(args, kefu, relay, extra)
@@ -1300,6 +1329,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "processes": extra["processes"],
             "database": database,
             "client_processes": args.client_processes,
+            "loadavg_1m_before": round(load_before, 2),
             "msgs_per_s": round(kefu.closed.msgs_per_s, 1),
             "p50_ms": _round(kefu.closed.p50_ms),
             "p90_ms": _round(kefu.closed.p90_ms),

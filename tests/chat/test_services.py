@@ -109,14 +109,14 @@ def test_outside_business_hours_gets_the_away_message(make_shop):
 
 
 def test_all_agents_full_gets_the_busy_message_with_queue_place(make_shop):
-    people = make_shop(busy_message="前面还有{排队人数}位")
+    people = make_shop(busy_message="您排在第{排队人数}位")
     set_online(people.agent)  # capacity 2
     for i in range(3):
         send(visitor_of(people.shop), f"c{i}")
     send(visitor_of(people.shop), "c4")
-    busy = list(Message.objects.filter(sender="system", text__startswith="前面")
+    busy = list(Message.objects.filter(sender="system", text__startswith="您排在")
                 .order_by("id").values_list("text", flat=True))
-    assert busy == ["前面还有1位", "前面还有2位"]
+    assert busy == ["您排在第1位", "您排在第2位"]
 
 
 def test_agent_reply_needs_the_conversation_to_be_theirs(make_shop):

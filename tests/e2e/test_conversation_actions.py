@@ -10,6 +10,8 @@ from tests.e2e.pages import ChatWindow, Desk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+NOTE = "顾客问周末发货，已答复，后续可能问尺码"
+
 
 def every_day_but_today() -> str:
     """Outside business hours nobody is assigned by itself: the chat waits to be claimed."""
@@ -46,7 +48,7 @@ def test_an_agent_claims_transfers_and_a_colleague_closes(make_shop, people_brow
     dialog = xiaomei.page.locator('[data-role="transfer-dialog"]')
     expect(dialog).to_be_visible()
     dialog.locator("label.colleague", has_text="阿杰").click()
-    dialog.locator('[data-role="transfer-note"]').fill("顾客问周末发货，已答复，后续可能问尺码")
+    dialog.locator('[data-role="transfer-note"]').fill(NOTE)
     screenshot(xiaomei.page, "2-transfer-dialog")
     dialog.locator('[data-action="transfer-confirm"]').click()
 
@@ -56,6 +58,9 @@ def test_an_agent_claims_transfers_and_a_colleague_closes(make_shop, people_brow
     expect(chat.stored("system", "客服 阿杰 为您服务～")).to_be_visible()
     ajie.open_only_conversation("mine")
     expect(ajie.stored("agent", "周末也发货的亲，下午四点前拍当天发～")).to_be_visible()
+    # with 小美's note for him, which the customer never sees
+    expect(ajie.page.locator('[data-fact="handoff"]')).to_have_text(f"小美：{NOTE}")
+    assert not any(NOTE in text for text in chat.texts())
     # 小美 may still read it, but no longer write in it
     expect(xiaomei.input).to_be_disabled()
 

@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -21,7 +22,7 @@ def small_png(width: int = 48, height: int = 32) -> bytes:
 
 
 def test_a_photo_reaches_the_agent_and_other_files_are_refused(
-    make_shop, people_browsing, screenshot
+    make_shop, people_browsing, screenshot, request
 ):
     # Given a customer chatting with 小美
     people = make_shop()
@@ -30,16 +31,20 @@ def test_a_photo_reaches_the_agent_and_other_files_are_refused(
     customer_page = people_browsing.new_page()
     chat = ChatWindow.open(customer_page, people.shop)
     chat.send_and_confirm("我收到的衣服是这个颜色，正常吗？")
+    photo = small_png()
 
     # When the customer picks a PNG photo
     chat.image_input.set_input_files(
-        files=[{"name": "photo.png", "mimeType": "image/png", "buffer": small_png()}]
+        files=[{"name": "photo.png", "mimeType": "image/png", "buffer": photo}]
     )
 
     # Then it is stored and shown in the widget
     sent = chat.messages.locator(".msg--from-customer[data-seq] img")
     expect(sent).to_have_count(1)
     expect(sent).to_have_attribute("src", re.compile(r"^/media/.+\.png$"))
+    stored_file = settings.MEDIA_ROOT / sent.get_attribute("src").removeprefix("/media/")
+    request.addfinalizer(lambda: stored_file.unlink(missing_ok=True))
+    assert stored_file.read_bytes() == photo
     screenshot(customer_page, "1-widget-photo")
 
     # And 小美 sees the photo itself, loaded from the server

@@ -53,9 +53,28 @@ def test_customer_and_agent_talk_live_with_a_quick_reply(make_shop, people_brows
     assert "{" not in chat.stored("agent", filled).inner_text()
     screenshot(customer_page, "5-customer-sees-reply")
 
-    # And the customer's follow-up reaches the agent too, each message exactly once
-    chat.send_and_confirm("好的，那我现在就拍")
+    # When the customer starts typing a follow-up, 小美 sees them typing
+    customer_typing = agent_page.locator('[data-role="conv"] [data-role="typing"]')
+    expect(customer_typing).to_be_hidden()
+    chat.input.press_sequentially("好的，那我现在")
+    expect(customer_typing).to_be_visible()
+    expect(customer_typing).to_contain_text("顾客正在输入")
+
+    # And when 小美 starts typing, the customer sees it too
+    agent_typing = chat.root.locator('[data-role="typing"]')
+    expect(agent_typing).to_be_hidden()
+    desk.input.press_sequentially("好的")
+    expect(agent_typing).to_be_visible()
+    expect(agent_typing).to_contain_text("客服正在输入")
+    screenshot(customer_page, "6-agent-typing")
+    desk.input.fill("")
+
+    # Then the customer's follow-up reaches the agent, and each message shows exactly once
+    chat.input.press_sequentially("就拍")
+    chat.send_button.click()
+    expect(chat.stored("customer", "好的，那我现在就拍")).to_be_visible()
     expect(desk.stored("customer", "好的，那我现在就拍")).to_be_visible()
+    expect(customer_typing).to_be_hidden()
     assert desk.texts().count("请问这件卫衣什么时候发货？") == 1
     assert chat.texts().count(filled) == 1
     assert people_browsing.dialogs == []

@@ -56,5 +56,6 @@ def test_html_in_messages_is_shown_as_text_and_never_runs(make_shop, people_brow
     screenshot(agent_page, "2-workbench")
     screenshot(customer_page, "3-widget-with-agent-reply")
 
-    # And no page ever opened a dialog
+    # And no page ever opened a dialog, nor had the Content-Security-Policy block a script
     assert people_browsing.dialogs == []
+    assert [e for e in people_browsing.console_errors if "Content Security Policy" in e] == []

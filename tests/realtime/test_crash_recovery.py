@@ -28,16 +28,17 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from tests.conftest import free_port, require_service
 from tests.realtime.wsclient import (
+    PG_BASE_URL,
     ServerProcess,
     ShopInfo,
     base_env,
+    create_shop,
     login,
     new_client_id,
     open_agent,
     open_visitor,
     postgres_database,
     postgres_reachable,
-    prepare_database,
     sqlite_env,
 )
 
@@ -317,13 +318,13 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
     if request.param == "sqlite":
         yield from _serve(sqlite_env(tmp_path), tmp_path)
         return
-    require_service("PostgreSQL", postgres_reachable(), "KEFU_TEST_PG_URL / DATABASE_URL")
+    require_service("PostgreSQL", postgres_reachable(), f"{PG_BASE_URL}; set KEFU_TEST_PG_URL")
     with postgres_database() as database_url:
         yield from _serve(base_env(tmp_path, DATABASE_URL=database_url), tmp_path)
 
 
 def _serve(env: dict[str, str], tmp_path: Path) -> Iterator[Served]:
-    shop = prepare_database(env)
+    shop = create_shop(env)
     process = ServerProcess(env, free_port(), tmp_path / "server.log")
     try:
         process.start()

@@ -15,16 +15,17 @@ import pytest
 
 from tests.conftest import free_port, require_service
 from tests.realtime.wsclient import (
+    PG_BASE_URL,
     ServerProcess,
     ShopInfo,
     base_env,
+    create_shop,
     login,
     new_client_id,
     open_agent,
     open_visitor,
     postgres_database,
     postgres_reachable,
-    prepare_database,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
@@ -39,7 +40,7 @@ class Desk:
 
 @pytest.fixture
 def two_servers(tmp_path: Path, redis_url: str) -> Iterator[Desk]:
-    require_service("PostgreSQL", postgres_reachable(), "KEFU_TEST_PG_URL / DATABASE_URL")
+    require_service("PostgreSQL", postgres_reachable(), f"{PG_BASE_URL}; set KEFU_TEST_PG_URL")
     with postgres_database() as database_url:
         env = base_env(
             tmp_path,
@@ -47,7 +48,7 @@ def two_servers(tmp_path: Path, redis_url: str) -> Iterator[Desk]:
             REDIS_URL=redis_url,
             KEFU_SECRET_KEY=uuid.uuid4().hex * 2,
         )
-        shop = prepare_database(env)  # a new shop id per run: its Redis channel is ours alone
+        shop = create_shop(env)  # a new shop id per run: its Redis channel is ours alone
         log = tmp_path / "servers.log"
         a = ServerProcess(env, free_port(), log)
         b = ServerProcess(env, free_port(), log)

@@ -10,12 +10,15 @@ bounded.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -54,7 +57,10 @@ def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def sqlite_env(data_dir: Path) -> dict[str, str]:
-    return base_env(data_dir, KEFU_SQLITE_PATH=str(data_dir / "kefu.sqlite3"))
+    """A fresh SQLite file, migrated."""
+    env = base_env(data_dir, KEFU_SQLITE_PATH=str(data_dir / "kefu.sqlite3"))
+    migrate(env)
+    return env
 
 
 def postgres_reachable(url: str = PG_BASE_URL) -> bool:
@@ -67,32 +73,67 @@ def postgres_reachable(url: str = PG_BASE_URL) -> bool:
     return True
 
 
-@contextmanager
-def postgres_database(base_url: str = PG_BASE_URL) -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+def _database_url(base_url: str, name: str) -> str:
+    parts = urlsplit(base_url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
+
+
+def _drop_database(base_url: str, name: str) -> None:
     import psycopg
 
+    with psycopg.connect(base_url, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_pg_templates: dict[str, str] = {}  # base url -> a database migrated once per test session
+
+
+def _migrated_template(base_url: str) -> str:
+    """Migrating PostgreSQL takes seconds: do it once, then copy the database per test."""
+    if base_url not in _pg_templates:
+        import psycopg
+
+        name = f"kefu_tmpl_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(base_url, autocommit=True, connect_timeout=5) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        atexit.register(_drop_database, base_url, name)
+        data_dir = Path(tempfile.mkdtemp(prefix="kefu-pg-template-"))
+        atexit.register(shutil.rmtree, data_dir, True)
+        migrate(base_env(data_dir, DATABASE_URL=_database_url(base_url, name)))
+        _pg_templates[base_url] = name
+    return _pg_templates[base_url]
+
+
+@contextmanager
+def postgres_database(base_url: str = PG_BASE_URL) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for one test; dropped afterwards."""
+    import psycopg
+
+    template = _migrated_template(base_url)
     name = f"kefu_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(base_url, autocommit=True, connect_timeout=5) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(base_url)
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
-        yield urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
+        yield _database_url(base_url, name)
     finally:
-        with psycopg.connect(base_url, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_database(base_url, name)
+
+
+def migrate(env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [str(BIN / "kefu"), "migrate"], env=env, capture_output=True, text=True, timeout=120
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"kefu migrate failed:\n{done.stdout}\n{done.stderr}")
 
 
 _MAKE_SHOP = """
 import json, sys
 import django
 django.setup()
-from django.core.management import call_command
-call_command("migrate", "--no-input", "-v", "0")
-from kefu.shops import services
-from kefu.shops.models import Membership, Role
 from django.db import connection
-from kefu.shops.models import Shop
+from kefu.shops import services
+from kefu.shops.models import Membership, Role, Shop
 spec = json.loads(sys.argv[1])
 slug = spec["slug"]
 # Real-time events travel on the Redis channel kefu:shop:<id>, and Redis is shared by every
@@ -132,8 +173,8 @@ class ShopInfo:
     agent_usernames: tuple[str, ...]
 
 
-def prepare_database(env: dict[str, str], agents: tuple[str, ...] = ("小美",)) -> ShopInfo:
-    """Migrate, then create a shop with a random id, open around the clock, with agents."""
+def create_shop(env: dict[str, str], agents: tuple[str, ...] = ("小美",)) -> ShopInfo:
+    """A shop with a random id, open around the clock, with agents, in a migrated database."""
     spec = {
         "slug": f"t{uuid.uuid4().hex[:10]}",
         "password": PASSWORD,

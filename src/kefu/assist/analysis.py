@@ -122,7 +122,8 @@ def _apply_context(analysis: Analysis, context: Sequence[str]) -> Analysis:
         return _with_intent(
             analysis, "closing", None, {"intent": confidence}, "context:acknowledges previous turn"
         )
-    if _FOLLOW_UP.match(chars) and analysis.confidence["intent"] < 0.6:
+    model_is_sure = analysis.intent in _TOPICAL_INTENTS and analysis.confidence["intent"] >= 0.6
+    if _FOLLOW_UP.match(chars) and not model_is_sure:
         for turn in reversed(context[-3:]):
             previous = _read(turn)
             if previous.intent in _TOPICAL_INTENTS and previous.confidence["intent"] >= 0.5:

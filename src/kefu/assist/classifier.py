@@ -1,7 +1,9 @@
 """The coach's message classifier: three linear heads over one sparse feature space.
 
-Training uses scikit-learn's LogisticRegression (multinomial, so the softmax
-outputs are usable confidences). Prediction does not: the three heads' weights
+Training uses scikit-learn's LinearSVC (one-vs-rest; it trains in well under a
+second on our data and scored best on the dev split), with one softmax
+temperature per head fitted on cross-validated margins so that the confidences
+are calibrated probabilities. Prediction does not use scikit-learn: the three heads' weights
 are stacked into one dense matrix and a message costs one row gather and one
 small dot product (tens of microseconds instead of ~1 ms per sklearn call).
 """
@@ -34,7 +36,7 @@ EVIDENCE_PER_HEAD = 3
 @dataclass(frozen=True)
 class TrainingConfig:
     features: FeatureConfig = FeatureConfig()
-    regularisation: float = 20.0  # LogisticRegression's C, chosen on the dev split
+    regularisation: float = 0.5  # LinearSVC's C, chosen on the dev split
     balanced: bool = True
 
 
@@ -171,30 +173,66 @@ class Classifier:
             return str(json.loads(archive["meta"].tobytes().decode())["key"])
 
 
-def _fit_head(matrix, targets: Sequence[str], labels: tuple[str, ...], config: TrainingConfig):  # type: ignore[no-untyped-def]
-    from sklearn.linear_model import LogisticRegression  # heavy: only when training
+def _linear_model(config: TrainingConfig):  # type: ignore[no-untyped-def]
+    from sklearn.svm import LinearSVC  # heavy: only when training
 
-    present = sorted(set(targets), key=labels.index)
-    model = LogisticRegression(
-        C=config.regularisation,
-        max_iter=2000,
-        class_weight="balanced" if config.balanced else None,
+    return LinearSVC(
+        C=config.regularisation, class_weight="balanced" if config.balanced else None
     )
+
+
+def _temperature(matrix, targets: Sequence[str], config: TrainingConfig) -> float:  # type: ignore[no-untyped-def]
+    """The softmax temperature that makes SVM margins honest probabilities.
+
+    Margins come from 3-fold cross-validation (so they are as wrong as on new
+    text), then one scale is chosen by log-loss on them.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    counts = {label: targets.count(label) for label in set(targets)}
+    if min(counts.values()) < 3:
+        return 1.0
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    margins, gold = [], []
+    for fit_rows, held_rows in folds.split(np.zeros(len(targets)), targets):
+        model = _linear_model(config).fit(matrix[fit_rows], [targets[n] for n in fit_rows])
+        scores = model.decision_function(matrix[held_rows])
+        classes = list(model.classes_)
+        if scores.ndim == 1:
+            scores = np.column_stack([-scores / 2, scores / 2])
+        margins.append(scores)
+        gold.extend(classes.index(targets[n]) for n in held_rows)
+    stacked, truth = np.vstack(margins), np.asarray(gold)
+
+    def log_loss(scale: float) -> float:
+        logits = stacked * scale
+        logits -= logits.max(axis=1, keepdims=True)
+        log_total = np.log(np.exp(logits).sum(axis=1))
+        return float(np.mean(log_total - logits[np.arange(len(truth)), truth]))
+
+    return min(np.geomspace(0.5, 20.0, 40), key=log_loss)
+
+
+def _fit_head(matrix, targets: Sequence[str], labels: tuple[str, ...], config: TrainingConfig):  # type: ignore[no-untyped-def]
+    targets = list(targets)
+    present = sorted(set(targets), key=labels.index)
     weights = np.zeros((matrix.shape[1], len(labels)), dtype=np.float32)
     # Labels missing from the data get a very low bias, so they are never predicted.
     bias = np.full(len(labels), -30.0, dtype=np.float32)
     if len(present) == 1:
         bias[labels.index(present[0])] = 0.0
         return weights, bias
-    model.fit(matrix, list(targets))
+    model = _linear_model(config).fit(matrix, targets)
     coefficients = model.coef_
     intercepts = model.intercept_
     if len(present) == 2:  # sklearn keeps one row for two classes: split it symmetrically
         coefficients = np.vstack([-coefficients[0] / 2, coefficients[0] / 2])
         intercepts = np.asarray([-intercepts[0] / 2, intercepts[0] / 2])
+    # Scaled margins go straight into the softmax at prediction time.
+    scale = _temperature(matrix, targets, config)
     for row, label in enumerate(model.classes_):
-        weights[:, labels.index(label)] = coefficients[row]
-        bias[labels.index(label)] = intercepts[row]
+        weights[:, labels.index(label)] = coefficients[row] * scale
+        bias[labels.index(label)] = intercepts[row] * scale
     return weights, bias
 
 

@@ -41,8 +41,8 @@ class FeatureConfig:
     max_char_ngram: int = 3
     words: bool = True
     word_bigrams: bool = True
-    cue_weight: float = 0.4
-    min_df: int = 1
+    cue_weight: float = 0.2
+    min_df: int = 2
 
 
 def _length_bucket(length: int) -> str:

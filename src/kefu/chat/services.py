@@ -334,7 +334,7 @@ class _Batch:
             place = Conversation.objects.filter(
                 shop_id=shop.id, status=Status.WAITING, waiting_since__lte=conv.waiting_since
             ).exclude(id=conv.id).count() + 1
-            text = shop.busy_message or _("客服都在忙，您前面还有{排队人数}位，请稍候～")
+            text = shop.busy_message or _("客服都在忙，您排在第{排队人数}位，请稍候～")
             text = text.replace("{排队人数}", str(place)).replace("{queue}", str(place))
             self._system(conv, text, "busy")
         else:

@@ -47,7 +47,7 @@ def load_demo() -> DemoShop:
         hours_start="00:00", hours_end="00:00",
         welcome_message="亲，欢迎光临暖暖家居生活馆～有什么想了解的尽管问我哦！",
         away_message="亲，客服暂时不在线，您先留言，我们上线后第一时间回复您～",
-        busy_message="亲，客服正在忙，您前面还有{排队人数}位，请稍等片刻，马上就来～",
+        busy_message="亲，客服都在忙，您排在第{排队人数}位，请稍等片刻，马上就来～",
         announcement="双11返场：全场满199减20，下单送收纳袋一个 🎁",
     )
     owner = Membership.objects.get(shop=shop, user__username=owner_username)

@@ -73,7 +73,7 @@ class ShopSettingsForm(ServiceErrorForm):
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("所有客服都接待满时自动发送。可写 {排队人数}，发送时换成顾客前面还有几位。"),
+        help_text=_("所有客服都接待满时自动发送。可写 {排队人数}，发送时换成顾客在队伍中排第几位。"),
     )
     announcement = forms.CharField(
         label=_("店铺公告"),

@@ -1,0 +1,150 @@
+"""analyze(): what an agent sees about a customer message, on the model trained from the repo data.
+
+The model is trained once (and cached under a temporary KEFU_DATA_DIR) per test session.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+
+from kefu.assist import Analysis, analyze
+from kefu.assist import model_store
+
+
+@pytest.fixture(scope="module", autouse=True)
+def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    cache = tmp_path_factory.mktemp("kefu-data")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("KEFU_DATA_DIR", str(cache))
+    model_store.use_classifier(None)
+    yield
+    model_store.use_classifier(None)
+    patch.undo()
+
+
+def test_a_price_complaint_with_a_cheaper_rival_is_a_price_objection() -> None:
+    result = analyze("这个也太贵了吧，别家才卖80")
+
+    assert (result.intent, result.objection_type) == ("objection", "price")
+
+
+@pytest.mark.parametrize("text", ["不贵", "不贵啊，挺划算的", "没觉得贵，就是想问问什么时候发货"])
+def test_a_negated_price_word_is_not_a_price_objection(text: str) -> None:
+    result = analyze(text)
+
+    assert result.objection_type != "price"
+
+
+def test_traditional_chinese_reads_like_simplified() -> None:
+    traditional = analyze("這個太貴了，能便宜點嗎")
+    simplified = analyze("这个太贵了，能便宜点吗")
+
+    assert (traditional.intent, traditional.objection_type, traditional.emotion) == (
+        simplified.intent,
+        simplified.objection_type,
+        simplified.emotion,
+    )
+
+
+def test_a_bare_thanks_with_a_smile_emoticon_is_a_happy_closing() -> None:
+    result = analyze("好的谢谢[微笑]")
+
+    assert (result.intent, result.emotion) == ("closing", "positive")
+
+
+def test_threats_and_an_angry_emoji_read_as_angry() -> None:
+    result = analyze("等了十天还没到，再不处理我就投诉你们，差评😡")
+
+    assert result.emotion == "angry"
+
+
+def test_indecision_reads_as_hesitant_timing() -> None:
+    result = analyze("有点纠结，我再看看吧")
+
+    assert (result.objection_type, result.emotion) == ("timing", "hesitant")
+
+
+def test_asking_if_goods_are_genuine_is_a_source_objection() -> None:
+    result = analyze("你们家是正品吗？不会是高仿吧")
+
+    assert (result.intent, result.objection_type) == ("objection", "source")
+
+
+def test_a_masked_order_number_does_not_stop_a_shipping_question() -> None:
+    result = analyze("[订单x] 这个单什么时候发货")
+
+    assert result.intent == "order"
+
+
+def test_an_empty_message_is_other_and_neutral_with_no_confidence() -> None:
+    result = analyze("   ")
+
+    assert (result.intent, result.objection_type, result.emotion) == ("other", None, "neutral")
+    assert result.confidence == {"intent": 0.0, "emotion": 0.0}
+    assert result.evidence == ()
+
+
+def test_a_100_kb_message_is_read_without_error() -> None:
+    result = analyze("这个太贵了，" * 20_000)
+
+    assert result.intent == "objection"
+
+
+def test_every_prediction_comes_with_evidence_for_its_own_label_kind() -> None:
+    result = analyze("太贵了，能便宜点吗")
+
+    kinds = {item.label_kind for item in result.evidence}
+    assert kinds == {"intent", "objection_type", "emotion"}
+    assert all(item.weight > 0 for item in result.evidence)
+
+
+def test_the_price_cue_is_named_in_the_evidence_of_a_price_objection() -> None:
+    result = analyze("太贵了，能便宜点吗")
+
+    features = {item.feature for item in result.evidence if item.label_kind == "objection_type"}
+    assert "cue:price" in features
+
+
+def test_objection_type_confidence_appears_only_for_objections() -> None:
+    objection = analyze("太贵了")
+    greeting = analyze("你好，在吗")
+
+    assert "objection_type" in objection.confidence
+    assert greeting.objection_type is None and "objection_type" not in greeting.confidence
+
+
+def test_confidences_are_probabilities() -> None:
+    result = analyze("太贵了")
+
+    assert all(0.0 < value <= 1.0 for value in result.confidence.values())
+
+
+def test_an_analysis_cannot_be_changed_after_the_fact() -> None:
+    result = analyze("你好")
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.intent = "complaint"  # type: ignore[misc]
+    assert isinstance(result, Analysis)
+
+
+def test_a_bare_ok_after_an_agent_offer_closes_the_point() -> None:
+    result = analyze("嗯", context=["亲，现在下单送您一个收纳袋，可以吗？"])
+
+    assert result.intent == "closing"
+    assert result.confidence["intent"] >= 0.9
+
+
+def test_an_elliptical_follow_up_continues_the_earlier_question() -> None:
+    result = analyze("那L码呢", context=["这款连衣裙有M码吗", "M码有货的亲"])
+
+    assert result.intent == "inquiry"
+
+
+def test_without_context_the_message_is_read_on_its_own() -> None:
+    alone = analyze("那L码呢")
+    with_empty_context = analyze("那L码呢", context=())
+
+    assert alone == with_empty_context
