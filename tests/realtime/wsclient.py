@@ -197,26 +197,50 @@ def create_shop(env: dict[str, str], agents: tuple[str, ...] = ("小美",)) -> S
 # --- server processes ---------------------------------------------------------------------------
 
 
+# Runs the server in its place, tied to the thread that started it: Linux kills it if the
+# test process dies first, however abruptly (a CI timeout), so no server outlives its test.
+_EXEC_TIED_TO_PARENT = """
+import ctypes, os, signal, sys
+if sys.platform == "linux":
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+
 class ServerProcess:
-    """`kefu serve --port P` as a child process; its output goes to a log file."""
+    """`kefu serve --port P` as a child process; its output goes to a log file.
+
+    Start it from the test's main thread (not a worker thread): the server is tied to it.
+    """
 
     def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
         self.env, self.port, self.log_path = env, port, log_path
         self.url = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.started: list[subprocess.Popen[bytes]] = []
 
     def start(self, timeout: float = 20.0) -> None:
+        """Start and wait (bounded) until it answers HTTP; blocks the calling thread."""
         with self.log_path.open("ab") as log:
             log.write(f"\n=== starting kefu serve --port {self.port} ===\n".encode())
             log.flush()
             self.proc = subprocess.Popen(
-                [str(BIN / "kefu"), "serve", "--port", str(self.port)],
+                [
+                    str(BIN / "python"),
+                    "-c",
+                    _EXEC_TIED_TO_PARENT,
+                    str(BIN / "kefu"),
+                    "serve",
+                    "--port",
+                    str(self.port),
+                ],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        self.started.append(self.proc)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -227,6 +251,7 @@ class ServerProcess:
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
+        self.stop()
         raise RuntimeError(f"server on port {self.port} did not start:\n{self.output()}")
 
     def kill_hard(self) -> None:
@@ -236,9 +261,11 @@ class ServerProcess:
         self.proc.wait(10)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
+        """Kill every process this object started (a restart leaves the killed one behind)."""
+        for proc in self.started:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -10,11 +10,10 @@ small dot product (tens of microseconds instead of ~1 ms per sklearn call).
 
 from __future__ import annotations
 
-import heapq
 import io
-import math
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -48,6 +47,9 @@ class HeadPrediction:
     confidence: float
     probabilities: dict[str, float]
     evidence: tuple[tuple[str, float], ...]
+
+
+_NO_DAMPING: Mapping[str, float] = {}
 
 
 @dataclass(frozen=True)
@@ -92,35 +94,74 @@ class Classifier:
         rows = self.weights[indices]
         return Scores(indices, values, rows, values @ rows + self.bias)
 
-    def head(self, scores: Scores, head: str) -> HeadPrediction:
-        """One head's label, probabilities and evidence from the shared scores."""
-        columns = self._columns[head]
-        labels = HEAD_LABELS[head]
-        logits = scores.logits[columns].tolist()
-        top = max(logits)
-        exponentials = [math.exp(logit - top) for logit in logits]
-        total = sum(exponentials)
-        best = logits.index(top)
+    def head(
+        self, scores: Scores, head: str, damping: Mapping[str, float] = _NO_DAMPING
+    ) -> HeadPrediction:
+        """One head's label, probabilities and evidence (see heads())."""
+        return self.heads(scores, {head: damping})[head]
+
+    def heads(
+        self, scores: Scores, damping_by_head: Mapping[str, Mapping[str, float]]
+    ) -> dict[str, HeadPrediction]:
+        """Labels, probabilities and evidence of several heads from the shared scores.
+
+        A head's damping multiplies some labels' probabilities (then all are
+        renormalised): the way analyze() applies the contract's rules on top of
+        the learned model. All heads share one pass over the message's features.
+        """
+        logits = scores.logits.tolist()
+        softmaxes: list[tuple[str, list[float], float, int]] = []
+        for head, damping in damping_by_head.items():
+            columns = self._columns[head]
+            own = logits[columns]
+            top = max(own)
+            exponentials = [math.exp(logit - top) for logit in own]
+            if damping:
+                labels = HEAD_LABELS[head]
+                exponentials = [
+                    value * damping.get(label, 1.0)
+                    for label, value in zip(labels, exponentials, strict=True)
+                ]
+            best = exponentials.index(max(exponentials))
+            softmaxes.append((head, exponentials, sum(exponentials), best))
         # Weights are centred per head (see __init__), so a feature's value times its
-        # weight is its pull towards this label rather than towards the others.
-        pulls = (scores.values * scores.rows[:, columns.start + best]).tolist()
-        indices = scores.indices.tolist()
-        strongest = heapq.nlargest(EVIDENCE_PER_HEAD * 2, range(len(pulls)), pulls.__getitem__)
+        # weight is its pull towards the chosen label rather than towards the others.
+        chosen = [self._columns[head].start + best for head, _, _, best in softmaxes]
+        pulls = scores.values[:, None] * scores.rows[:, chosen]
+        wanted = EVIDENCE_PER_HEAD * 2
+        if len(pulls) > wanted:
+            strongest = np.argpartition(-pulls, wanted, axis=0)[:wanted]
+            top_pulls = np.take_along_axis(pulls, strongest, axis=0).T.tolist()
+            top_indices = scores.indices[strongest].T.tolist()
+        else:
+            top_pulls = pulls.T.tolist()
+            top_indices = [scores.indices.tolist()] * len(chosen)
+        predictions: dict[str, HeadPrediction] = {}
+        for (head, exponentials, total, best), head_pulls, head_indices in zip(
+            softmaxes, top_pulls, top_indices, strict=True
+        ):
+            labels = HEAD_LABELS[head]
+            predictions[head] = HeadPrediction(
+                label=labels[best],
+                confidence=exponentials[best] / total,
+                probabilities={
+                    label: value / total
+                    for label, value in zip(labels, exponentials, strict=True)
+                },
+                evidence=self._evidence(head_pulls, head_indices),
+            )
+        return predictions
+
+    def _evidence(self, pulls: list[float], indices: list[int]) -> tuple[tuple[str, float], ...]:
+        """The strongest positive pulls, features with the same readable name merged."""
         evidence: dict[str, float] = {}
-        for position in strongest:
-            if pulls[position] <= 0:
+        for weight, index in sorted(zip(pulls, indices, strict=True), reverse=True):
+            if weight <= 0:
                 break
-            name = self._feature_label(indices[position])
-            evidence[name] = evidence.get(name, 0.0) + pulls[position]
+            name = self._feature_label(index)
+            evidence[name] = evidence.get(name, 0.0) + weight
         ranked = sorted(evidence.items(), key=lambda item: -item[1])[:EVIDENCE_PER_HEAD]
-        return HeadPrediction(
-            label=labels[best],
-            confidence=exponentials[best] / total,
-            probabilities={
-                label: value / total for label, value in zip(labels, exponentials, strict=True)
-            },
-            evidence=tuple((name, round(weight, 4)) for name, weight in ranked),
-        )
+        return tuple((name, round(weight, 4)) for name, weight in ranked)
 
     def _feature_label(self, index: int) -> str:
         label = self._labels.get(index)
@@ -131,8 +172,7 @@ class Classifier:
     def predict(
         self, prepared: PreparedText, heads: Sequence[str] = tuple(HEAD_LABELS)
     ) -> dict[str, HeadPrediction]:
-        scores = self.scores(prepared)
-        return {head: self.head(scores, head) for head in heads}
+        return self.heads(self.scores(prepared), {head: _NO_DAMPING for head in heads})
 
     def save(self, path: Path) -> None:
         """Write the model as one .npz file (atomically: other processes may be reading)."""
@@ -176,9 +216,7 @@ class Classifier:
 def _linear_model(config: TrainingConfig):  # type: ignore[no-untyped-def]
     from sklearn.svm import LinearSVC  # heavy: only when training
 
-    return LinearSVC(
-        C=config.regularisation, class_weight="balanced" if config.balanced else None
-    )
+    return LinearSVC(C=config.regularisation, class_weight="balanced" if config.balanced else None)
 
 
 def _temperature(matrix, targets: Sequence[str], config: TrainingConfig) -> float:  # type: ignore[no-untyped-def]
@@ -193,7 +231,8 @@ def _temperature(matrix, targets: Sequence[str], config: TrainingConfig) -> floa
     if min(counts.values()) < 3:
         return 1.0
     folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
-    margins, gold = [], []
+    margins: list[np.ndarray] = []
+    gold: list[int] = []
     for fit_rows, held_rows in folds.split(np.zeros(len(targets)), targets):
         model = _linear_model(config).fit(matrix[fit_rows], [targets[n] for n in fit_rows])
         scores = model.decision_function(matrix[held_rows])

@@ -1,10 +1,10 @@
 """`kefu assist …`: the coach on the command line (JSON lines on stdin and stdout).
 
-    echo '{"id": 1, "text": "这个也太贵了吧"}' | python -m kefu.assist analyze
-    python -m kefu.assist check < replies.txt
-    python -m kefu.assist faq --faq shop_faq.csv < questions.jsonl
-    python -m kefu.assist eval --json
-    python -m kefu.assist train
+echo '{"id": 1, "text": "这个也太贵了吧"}' | python -m kefu.assist analyze
+python -m kefu.assist check < replies.txt
+python -m kefu.assist faq --faq shop_faq.csv < questions.jsonl
+python -m kefu.assist eval --json
+python -m kefu.assist train
 """
 
 from __future__ import annotations
@@ -112,7 +112,9 @@ def _faq_rows(path: Path) -> list[dict[str, str]]:
         rows = document.get("faqs") if isinstance(document, dict) else None
         if not isinstance(rows, list):
             raise ValueError('a JSON FAQ file needs {"faqs": [{"id", "question", "answer"}, ...]}')
-        return [{key: str(row.get(key, "")) for key in ("id", "question", "answer")} for row in rows]
+        return [
+            {key: str(row.get(key, "")) for key in ("id", "question", "answer")} for row in rows
+        ]
     reader = csv.DictReader(raw.decode("utf-8-sig").splitlines())
     if not reader.fieldnames or not {"id", "question", "answer"} <= set(reader.fieldnames):
         raise ValueError("a CSV FAQ file needs the header id,question,answer")

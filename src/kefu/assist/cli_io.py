@@ -79,8 +79,10 @@ def read_lines(stream: IO[bytes]) -> Iterator[InputLine]:
     for number, (raw, too_long) in enumerate(_read_raw_lines(stream), start=1):
         if too_long:
             yield InputLine(
-                number, None, f"line too long (over {_MAX_LINE_BYTES} bytes; text limit is "
-                f"{MAX_TEXT_CHARS} characters)"
+                number,
+                None,
+                f"line too long (over {_MAX_LINE_BYTES} bytes; text limit is "
+                f"{MAX_TEXT_CHARS} characters)",
             )
         else:
             yield _parse(raw, number)

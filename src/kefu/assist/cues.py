@@ -59,6 +59,7 @@ _EMOTICON = re.compile(r"\[([^\[\]\s]{1,5})\]|/:([a-z]{1,8})")
 _LINK = re.compile(r"(?:https?://|www\.)\S+")
 _DIGIT_RUN = re.compile(r"\d+(?:\.\d+)?")
 _EXCLAIM_RUN = re.compile(r"!{2,}")
+_LONE_EXCLAIM = re.compile(r"(?<!!)!(?!!)")
 _QUESTION_RUN = re.compile(r"\?{2,}")
 _LONG_RUN = re.compile(r"([!?.~。，,])\1{3,}")
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b50\u2764]\ufe0f?")
@@ -186,6 +187,9 @@ def prepare(text: str, *, normalizer: Callable[[str], str] = normalize) -> Prepa
     chars = _LONG_RUN.sub(r"\1\1\1", chars)
     _count_runs(_EXCLAIM_RUN, "shape:exclaim", chars, cues)
     _count_runs(_QUESTION_RUN, "shape:questions", chars, cues)
+    # One "!" is how many real customers end any sentence (你好! 好的!); only runs
+    # of them carry heat, so a lone one reads as a full stop.
+    chars = _LONE_EXCLAIM.sub("。", chars)
     chars = _mask_negations(chars, cues)
     _scan_lexicon(chars, cues)
     chars = _DIGIT_RUN.sub(DIGITS, chars)

@@ -97,7 +97,9 @@ def parse_message(record: dict[str, object], where: str = "") -> LabelledMessage
         raise DataError(f"{where}: unknown emotion {emotion!r}")
     if intent == "objection":
         if objection_type not in OBJECTION_TYPES:
-            raise DataError(f"{where}: objection needs a known objection_type, got {objection_type!r}")
+            raise DataError(
+                f"{where}: objection needs a known objection_type, got {objection_type!r}"
+            )
     elif objection_type is not None:
         raise DataError(f"{where}: objection_type must be null unless intent is objection")
     if not isinstance(context, list) or not all(isinstance(turn, str) for turn in context):

@@ -20,7 +20,13 @@ def _optional_figures(module_name: str, function: str) -> Any:
             raise
         return None
     evaluator = getattr(module, function, None)
-    return evaluator() if evaluator is not None else None
+    if evaluator is None:
+        return None
+    try:
+        return evaluator()
+    except (ValueError, RuntimeError, KeyError) as error:
+        # Report a broken evaluator in its own section; the other figures still print.
+        return {"error": f"{module_name}.{function} failed: {type(error).__name__}: {error}"}
 
 
 def collect_figures() -> dict[str, Any]:
@@ -64,7 +70,9 @@ def render_figures(figures: dict[str, Any]) -> None:
         for table in _head_tables(head):
             console.print(table)
     checker = figures.get("checker")
-    if checker:
+    if checker and "error" in checker:
+        console.print(f"reply checker: {checker['error']}")
+    elif checker:
         table = Table(
             title=f"reply checker — {checker.get('split', 'dev')} split, {checker['replies']} "
             f"replies, false alarms on clean replies {checker['false_alarm_rate']:.3f}",
@@ -73,14 +81,14 @@ def render_figures(figures: dict[str, Any]) -> None:
         for column in ("category", "precision", "recall", "F1"):
             table.add_column(column)
         for category, row in checker["categories"].items():
-            table.add_row(
-                category, *(f"{row[key]:.3f}" for key in ("precision", "recall", "f1"))
-            )
+            table.add_row(category, *(f"{row[key]:.3f}" for key in ("precision", "recall", "f1")))
         console.print(table)
     else:
         console.print("reply checker: not available")
     faq = figures.get("faq")
-    if faq:
+    if faq and "error" in faq:
+        console.print(f"FAQ matcher: {faq['error']}")
+    elif faq:
         console.print(
             f"FAQ ({faq.get('split')} split): top-1 {faq.get('top1_accuracy')}, "
             f"correct no-match {faq.get('no_match_rate')} "

@@ -1,7 +1,9 @@
 """Dev-split figures for the classifier: per-label precision/recall/F1 and confusion matrices.
 
 Objection type is measured on the messages whose gold intent is ``objection``
-(the type head's own accuracy); intent and emotion on every dev message.
+(the type head's own accuracy); intent and emotion on every dev message, read
+by analyze() itself (its damping rules included) with a model trained on the
+train split only.
 """
 
 from __future__ import annotations
@@ -74,24 +76,27 @@ def head_report(head: str, gold: Sequence[str], predicted: Sequence[str]) -> Hea
 
 
 def evaluate(classifier: Classifier, messages: Sequence[LabelledMessage]) -> dict[str, HeadReport]:
-    """Score a classifier on labelled messages (text only: context is not used here)."""
-    predictions = [classifier.predict(prepare(message.text)) for message in messages]
+    """Score a classifier as analyze() uses it (with its rules), without context."""
+    from kefu.assist import analysis, model_store  # analysis imports model_store: no cycle
+
+    model_store.use_classifier(classifier)
+    try:
+        readings = [analysis.analyze(message.text) for message in messages]
+    finally:
+        model_store.use_classifier(None)
     objections = [n for n, message in enumerate(messages) if message.intent == "objection"]
+    # The type head is measured on every gold objection, whatever intent was predicted.
+    types = [
+        classifier.head(classifier.scores(prepare(messages[n].text)), "objection_type").label
+        for n in objections
+    ]
     return {
-        "intent": head_report(
-            "intent",
-            [m.intent for m in messages],
-            [p["intent"].label for p in predictions],
-        ),
+        "intent": head_report("intent", [m.intent for m in messages], [r.intent for r in readings]),
         "objection_type": head_report(
-            "objection_type",
-            [str(messages[n].objection_type) for n in objections],
-            [predictions[n]["objection_type"].label for n in objections],
+            "objection_type", [str(messages[n].objection_type) for n in objections], types
         ),
         "emotion": head_report(
-            "emotion",
-            [m.emotion for m in messages],
-            [p["emotion"].label for p in predictions],
+            "emotion", [m.emotion for m in messages], [r.emotion for r in readings]
         ),
     }
 

@@ -243,6 +243,13 @@ class FaqIndex:
                 term_missing,
                 entry_side,
                 np.full(count, unknown),
+                # Each similarity against this message's spread over the shop's entries:
+                # a per-message calibration, so a shop whose FAQ is worded unlike its
+                # customers (long formal questions) is judged by how far its best
+                # entry stands out, not by a raw level fitted on other shops.
+                _standardised(encoded_q),
+                _standardised(chars_q),
+                _standardised(encoded_a),
             ]
         )
         return features, per_question
@@ -253,6 +260,13 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
 
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms == 0, 1.0, norms)
+
+
+def _standardised(values: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    spread = float(values.std())
+    return (values - values.mean()) / spread if spread > 1e-9 else np.zeros_like(values)
 
 
 def _max_per_entry(

@@ -37,8 +37,8 @@ TARGET_ACCURACY = 0.90
 TARGET_NO_MATCH = 0.85
 # Feature columns (FaqIndex._features) each model uses: without the encoder its two
 # columns are zero and stay out of the fit.
-_ENCODER_COLUMNS = [0, 1, 2, 3, 4, 5, 6, 7, 8]
-_CHARS_COLUMNS = [0, 1, 4, 5, 6, 7, 8]
+_ENCODER_COLUMNS = list(range(12))
+_CHARS_COLUMNS = [0, 1, 4, 5, 6, 7, 8, 10]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ Three blocks, all named so evidence can show them:
 - character 1–3-grams of the prepared text (``\\x02``/``\\x03`` mark its ends,
   so a bare ``好的`` differs from ``好的`` inside a long complaint);
 - rjieba words and word bigrams;
+- character bigrams of the last clause of a multi-clause message (the contract:
+  of several intents, the later one wins — 你好，这个太贵了吧 is an objection);
 - lexicon cues (see cues.py) and a length bucket.
 
 The first two blocks are TF-IDF weighted (sublinear tf) and l2-normalised
@@ -15,8 +17,8 @@ matrices and single prediction vectors, so the two can never disagree.
 
 from __future__ import annotations
 
-import functools
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,8 +31,11 @@ from kefu.assist.cues import PreparedText, readable
 
 START, END = "\x02", "\x03"
 # Block markers: control characters never survive cues.prepare(), so no n-gram collides.
-WORD, BIGRAM, SIDE = "\x01", "\x05", "\x06"
-_LENGTH_BUCKETS = ((1, "1"), (3, "2-3"), (6, "4-6"), (12, "7-12"), (30, "13-30"))
+WORD, BIGRAM, SIDE, LAST = "\x01", "\x05", "\x06", "\x07"
+_CLAUSE_BREAK = re.compile(r"[,.!?;。，！？；~ ]+")
+# Only very short messages get a length feature (a bare 好 / 嗯嗯 / 在吗): longer
+# buckets learned our data's habits (long = angry) that real chats do not share.
+_LENGTH_BUCKETS = ((1, "1"), (3, "2-3"))
 _PUNCTUATION = set(" ,.!?~:;，。！？、…~\"'()（）【】-_")
 
 
@@ -40,16 +45,17 @@ class FeatureConfig:
 
     max_char_ngram: int = 3
     words: bool = True
-    word_bigrams: bool = True
+    word_bigrams: bool = False  # measured: no gain over unigrams
     cue_weight: float = 0.2
     min_df: int = 2
+    last_clause: bool = True
 
 
-def _length_bucket(length: int) -> str:
+def _length_bucket(length: int) -> str | None:
     for limit, name in _LENGTH_BUCKETS:
         if length <= limit:
             return name
-    return "31+"
+    return None
 
 
 def text_counts(prepared: PreparedText, config: FeatureConfig) -> Counter[str]:
@@ -64,22 +70,27 @@ def text_counts(prepared: PreparedText, config: FeatureConfig) -> Counter[str]:
         words = [word for word in rjieba.cut(prepared.chars) if word not in _PUNCTUATION]
         counts.update([WORD + word for word in words])
         if config.word_bigrams:
-            counts.update(
-                [BIGRAM + a + "|" + b for a, b in zip(words, words[1:], strict=False)]
-            )
+            counts.update([BIGRAM + a + "|" + b for a, b in zip(words, words[1:], strict=False)])
+    if config.last_clause:
+        clauses = [part for part in _CLAUSE_BREAK.split(prepared.chars) if part.strip()]
+        if len(clauses) > 1:
+            tail = START + clauses[-1].strip() + END
+            counts.update([LAST + tail[i : i + 2] for i in range(len(tail) - 1)])
     return counts
 
 
 def side_features(prepared: PreparedText) -> Counter[str]:
     """Counts of the fixed-weight block: lexicon cues and the length bucket."""
     side = Counter([SIDE + cue for cue in prepared.cues])
-    side[SIDE + "len:" + _length_bucket(len(prepared.chars))] += 1
+    bucket = _length_bucket(len(prepared.chars))
+    if bucket is not None:
+        side[SIDE + "len:" + bucket] += 1
     return side
 
 
 def feature_label(name: str) -> str:
     """How a feature reads in evidence: ``太贵``, ``word:太贵``, ``cue:price``…"""
-    for marker, label in ((WORD, "word:"), (BIGRAM, "words:"), (SIDE, "")):
+    for marker, label in ((WORD, "word:"), (BIGRAM, "words:"), (SIDE, ""), (LAST, "last:")):
         if name.startswith(marker):
             return label + readable(name[1:])
     return readable(name)
@@ -114,37 +125,24 @@ class FeatureSpace:
         )
 
     def vector(self, prepared: PreparedText) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices and values of one message (unknown features are dropped).
-
-        Plain Python on purpose: a message has tens of features, and at that size
-        each numpy call costs more than the arithmetic it saves.
-        """
+        """Column indices and values of one message (unknown features are dropped)."""
         get = self.vocabulary.get
-        idf = self._idf_list
-        columns: list[int] = []
-        values: list[float] = []
-        squares = 0.0
-        for name, count in text_counts(prepared, self.config).items():
-            index = get(name)
-            if index is not None:
-                value = (1.0 if count == 1 else 1.0 + math.log(count)) * idf[index]
-                columns.append(index)
-                values.append(value)
-                squares += value * value
+        text = text_counts(prepared, self.config)
+        side = side_features(prepared)
+        columns = np.array(
+            [get(name, -1) for name in text] + [get(name, -1) for name in side], dtype=np.intp
+        )
+        counts = np.array([*text.values(), *side.values()], dtype=np.float32)
+        known = columns >= 0
+        split = int(np.count_nonzero(known[: len(text)]))
+        columns, counts = columns[known], counts[known]
+        # sublinear tf (1 + log count) times idf, l2-normalised over the text block
+        values = (np.log(counts) + 1.0) * self.idf[columns]
+        squares = float(values[:split] @ values[:split])
         if squares > 0.0:
-            scale = 1.0 / math.sqrt(squares)
-            values = [value * scale for value in values]
-        weight = self.config.cue_weight
-        for name, count in side_features(prepared).items():
-            index = get(name)
-            if index is not None:
-                columns.append(index)
-                values.append(weight * (1.0 if count == 1 else 1.0 + math.log(count)))
-        return np.array(columns, dtype=np.intp), np.array(values, dtype=np.float32)
-
-    @functools.cached_property
-    def _idf_list(self) -> list[float]:
-        return [float(value) for value in self.idf]
+            values[:split] *= 1.0 / math.sqrt(squares)
+        values[split:] *= self.config.cue_weight
+        return columns, values
 
     def matrix(self, texts: Sequence[PreparedText]) -> sparse.csr_matrix:
         """The training matrix: one row per message, exactly as vector() builds it."""

@@ -302,7 +302,14 @@ async def agent_socket(ws: WebSocket) -> None:
     presence.add(member.id)
     try:
         ready, events = await run_sync(_agent_ready, member)
-        conn.offer(orjson.dumps(ready).decode())
+        # The socket joined the hub first so nothing is missed while the list loads;
+        # whatever arrived meanwhile goes out after `ready`, as the protocol promises.
+        early = []
+        while not conn.outbox.empty():
+            early.append(conn.outbox.get_nowait())
+        conn.outbox.put_nowait(orjson.dumps(ready).decode())
+        for text in early:
+            conn.outbox.put_nowait(text)
         await hub.publish(events)
 
         async def handle(frame: dict[str, Any]) -> None:
