@@ -1,6 +1,7 @@
 """analyze(): what an agent sees about a customer message, on the model trained from the repo data.
 
-The model is trained once (and cached under a temporary KEFU_DATA_DIR) per test session.
+The model is loaded from the shipped artefact when current, else trained at most once per
+test session (cached under a temporary KEFU_DATA_DIR shared with test_cli.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from kefu.assist import Analysis, analyze, model_store
 
 @pytest.fixture(scope="module", autouse=True)
 def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    cache = tmp_path_factory.mktemp("kefu-data")
+    # One cache per test session, shared by the modules: the model trains at most once.
+    cache = tmp_path_factory.getbasetemp() / "kefu-model-cache"
+    cache.mkdir(exist_ok=True)
     patch = pytest.MonkeyPatch()
     patch.setenv("KEFU_DATA_DIR", str(cache))
     model_store.use_classifier(None)
@@ -54,6 +57,25 @@ def test_a_bare_thanks_with_a_smile_emoticon_is_a_happy_closing() -> None:
     result = analyze("好的谢谢[微笑]")
 
     assert (result.intent, result.emotion) == ("closing", "positive")
+
+
+@pytest.mark.parametrize("text", ["👌", "[微笑]"])
+def test_a_smile_on_its_own_answers_like_ok(text: str) -> None:
+    result = analyze(text)
+
+    assert (result.intent, result.emotion) == ("closing", "positive")
+
+
+def test_a_broken_emoji_half_does_not_break_the_reading() -> None:
+    result = analyze("\ud83d好的谢谢")
+
+    assert result.intent == "closing"
+
+
+def test_a_lone_exclamation_mark_is_not_anger() -> None:
+    result = analyze("你好!")
+
+    assert result.emotion != "angry"
 
 
 def test_threats_and_an_angry_emoji_read_as_angry() -> None:

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kefu.assist import model_store
-from kefu.assist.cli import app
+from kefu.assist.cli import app, load_faq_entries
 from kefu.assist.cli_io import MAX_TEXT_CHARS
 
 runner = CliRunner()
@@ -18,8 +18,11 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module", autouse=True)
 def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    # One cache per test session, shared by the modules: the model trains at most once.
+    cache = tmp_path_factory.getbasetemp() / "kefu-model-cache"
+    cache.mkdir(exist_ok=True)
     patch = pytest.MonkeyPatch()
-    patch.setenv("KEFU_DATA_DIR", str(tmp_path_factory.mktemp("kefu-data")))
+    patch.setenv("KEFU_DATA_DIR", str(cache))
     model_store.use_classifier(None)
     yield
     model_store.use_classifier(None)
@@ -104,7 +107,7 @@ def test_check_reports_findings_with_spans() -> None:
     assert lines[0]["text"][finding["start"] : finding["end"]] == finding["text"]
 
 
-def test_faq_matches_from_a_csv_with_several_phrasings(tmp_path: Path) -> None:
+def test_faq_rows_sharing_an_id_become_one_entry_with_several_phrasings(tmp_path: Path) -> None:
     faq_file = tmp_path / "faq.csv"
     faq_file.write_text(
         "id,question,answer\n"
@@ -114,10 +117,12 @@ def test_faq_matches_from_a_csv_with_several_phrasings(tmp_path: Path) -> None:
         encoding="utf-8",
     )
 
-    lines = run(["faq", "--faq", str(faq_file)], "请问多久发货啊\n".encode())
+    entries = load_faq_entries(faq_file)
 
-    assert lines[0]["faq"] == "ship"
-    assert 0.0 < lines[0]["score"] <= 1.0
+    assert [(entry.id, entry.questions) for entry in entries] == [
+        ("ship", ("什么时候发货", "多久能发出")),
+        ("invoice", ("能开发票吗",)),
+    ]
 
 
 def test_faq_reads_the_json_format_too(tmp_path: Path) -> None:
@@ -130,9 +135,21 @@ def test_faq_reads_the_json_format_too(tmp_path: Path) -> None:
         encoding="utf-8",
     )
 
-    lines = run(["faq", "--faq", str(faq_file)], "可以开发票吗\n".encode())
+    entries = load_faq_entries(faq_file)
 
-    assert lines[0]["faq"] == "invoice"
+    assert [(entry.id, entry.answer) for entry in entries] == [("invoice", "可以开电子发票")]
+
+
+def test_faq_writes_an_entry_id_or_null_and_a_score_per_line(tmp_path: Path) -> None:
+    faq_file = tmp_path / "faq.csv"
+    faq_file.write_text("id,question,answer\ninvoice,能开发票吗,可以开电子发票\n", encoding="utf-8")
+
+    lines = run(["faq", "--faq", str(faq_file)], "能开发票吗\n\n今天天气真好\n".encode())
+
+    assert [line["id"] for line in lines] == [1, 2, 3]
+    assert lines[0]["faq"] in ("invoice", None) and 0.0 <= lines[0]["score"] <= 1.0
+    assert lines[1]["error"] == "empty text"
+    assert set(lines[2]) == {"id", "text", "faq", "score"}
 
 
 def test_a_faq_file_without_the_needed_columns_is_refused_clearly(tmp_path: Path) -> None:

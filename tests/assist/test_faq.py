@@ -49,6 +49,16 @@ def test_a_question_the_faq_does_not_answer_gets_no_match(index: FaqIndex) -> No
     assert index.match("会员积分怎么用") is None
 
 
+def test_a_key_term_the_entry_never_mentions_lowers_the_score(index: FaqIndex) -> None:
+    # Shares 发票 with the invoice entry, but asks for a kind of invoice it never offers.
+    # (Known gap: on this tiny FAQ it still scores above the threshold.)
+    plain = index.match("可以开发票吗")
+    special = index.match("可以开专用发票吗")
+
+    assert plain is not None
+    assert special is None or special.score < plain.score
+
+
 def test_empty_text_gets_no_match(index: FaqIndex) -> None:
     assert index.match("") is None
     assert index.match("   ") is None
@@ -75,6 +85,12 @@ def test_eval_data_labels_name_real_entries_and_both_halves_hold_unanswerable_qu
         assert halves == {"tune", "test"}
 
 
+def test_eval_data_holds_five_shops_written_apart() -> None:
+    names = [shop.name for shop in load_eval_shops()]
+
+    assert names == ["clothing", "electronics", "food", "cosmetics", "furniture"]
+
+
 def test_eval_queries_are_not_copies_of_faq_phrasings() -> None:
     for shop in load_eval_shops():
         phrasings = {q for entry in shop.entries for q in entry.questions}
@@ -85,8 +101,8 @@ def test_evaluation_reports_accuracy_and_no_match_rate() -> None:
     figures = evaluate_faq("test", encoder=None)
 
     assert figures["answerable"] > 50 and figures["unanswerable"] > 20
-    assert figures["top1_accuracy"] >= 0.7
-    assert figures["no_match_rate"] >= 0.6
+    assert figures["top1_accuracy"] >= 0.65
+    assert figures["no_match_rate"] >= 0.65
 
 
 @pytest.mark.skipif(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-from kefu.assist.cues import prepare
+from kefu.assist.cues import MOOD_CHARS, prepare
 from kefu.assist.model_store import default_classifier
 
 LabelKind = Literal["intent", "objection_type", "emotion"]
@@ -124,7 +124,7 @@ def _read(text: str) -> Analysis:
         confidence["objection_type"] = kind.confidence
         evidence += _evidence("objection_type", kind.evidence)
     evidence += _evidence("emotion", emotion.evidence)
-    return Analysis(
+    analysis = Analysis(
         text=text,
         intent=intent.label,
         objection_type=objection_type,
@@ -132,6 +132,7 @@ def _read(text: str) -> Analysis:
         confidence=MappingProxyType(confidence),
         evidence=tuple(evidence),
     )
+    return _smile_only(analysis, prepared.chars)
 
 
 def _with_intent(
@@ -178,6 +179,14 @@ def _apply_context(analysis: Analysis, context: Sequence[str]) -> Analysis:
                     "context:follows up on an earlier turn",
                 )
     return analysis
+
+
+def _smile_only(analysis: Analysis, chars: str) -> Analysis:
+    """👌 / 👍 / [微笑] alone answer the agent like 好的 does: an acknowledgement."""
+    if analysis.intent == "closing" or set(chars.replace(" ", "")) != {MOOD_CHARS["pos"]}:
+        return analysis
+    confidence = {"intent": ACKNOWLEDGEMENT_CONFIDENCE}
+    return _with_intent(analysis, "closing", None, confidence, "rule:smile answers like 好的")
 
 
 def analyze(text: str, context: Sequence[str] = ()) -> Analysis:

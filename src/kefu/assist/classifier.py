@@ -131,7 +131,7 @@ class Classifier:
         wanted = EVIDENCE_PER_HEAD * 2
         if len(pulls) > wanted:
             strongest = np.argpartition(-pulls, wanted, axis=0)[:wanted]
-            top_pulls = np.take_along_axis(pulls, strongest, axis=0).T.tolist()
+            top_pulls = pulls[strongest, np.arange(len(chosen))].T.tolist()
             top_indices = scores.indices[strongest].T.tolist()
         else:
             top_pulls = pulls.T.tolist()
@@ -145,8 +145,7 @@ class Classifier:
                 label=labels[best],
                 confidence=exponentials[best] / total,
                 probabilities={
-                    label: value / total
-                    for label, value in zip(labels, exponentials, strict=True)
+                    label: value / total for label, value in zip(labels, exponentials, strict=True)
                 },
                 evidence=self._evidence(head_pulls, head_indices),
             )

@@ -180,7 +180,10 @@ def _count_runs(pattern: re.Pattern[str], name: str, text: str, cues: list[str])
 def prepare(text: str, *, normalizer: Callable[[str], str] = normalize) -> PreparedText:
     """Normalise a message and pull out its cues (see the module docstring)."""
     cues: list[str] = []
-    chars = normalizer(text)
+    try:
+        chars = normalizer(text)
+    except UnicodeEncodeError:  # lone surrogates (broken emoji from some clients)
+        chars = normalizer(text.encode("utf-8", "replace").decode("utf-8"))
     chars = _MASK_TOKEN.sub(MASKED, chars)
     chars = _LINK.sub(LINK, chars)
     chars = _replace_moods(chars, cues)
@@ -188,8 +191,8 @@ def prepare(text: str, *, normalizer: Callable[[str], str] = normalize) -> Prepa
     _count_runs(_EXCLAIM_RUN, "shape:exclaim", chars, cues)
     _count_runs(_QUESTION_RUN, "shape:questions", chars, cues)
     # One "!" is how many real customers end any sentence (你好! 好的!); only runs
-    # of them carry heat, so a lone one reads as a full stop.
-    chars = _LONE_EXCLAIM.sub("。", chars)
+    # of them carry heat, so a lone one is dropped (as a full stop it learned anger).
+    chars = _LONE_EXCLAIM.sub("", chars)
     chars = _mask_negations(chars, cues)
     _scan_lexicon(chars, cues)
     chars = _DIGIT_RUN.sub(DIGITS, chars)

@@ -2,12 +2,14 @@
 
 Each entry is scored on a few signals — character n-gram TF-IDF similarity to
 its questions and to its answer, sentence-encoder similarity (multilingual USE,
-when installed), how much of the message's content the entry covers, and the
-lead over the runner-up — combined by a small logistic model fitted on the
-tuning half of our FAQ evaluation data (see faq_evaluation.py). The result is a
-probability-like score in [0, 1]; below the threshold there is no match, which
-is what keeps near-topic questions the FAQ does not answer from getting a
-wrong answer.
+when installed), the lead over the runner-up, each similarity standardised over
+the shop's entries for this message, and key-term coverage (faq_terms.py: which
+specific words of the message the entry never mentions, and how much of the
+entry's own question the message says) — combined by a small logistic model
+fitted on the tuning half of our FAQ evaluation data (see faq_evaluation.py).
+The result is a probability-like score in [0, 1]; below the threshold there is
+no match, which is what keeps near-topic questions the FAQ does not answer
+(专用发票 against an entry about 电子发票) from getting a wrong answer.
 """
 
 from __future__ import annotations
@@ -46,24 +48,34 @@ _SYNONYMS = {
     "几时": "什么时候",
 }
 _SYNONYM_PATTERN = re.compile("|".join(sorted(map(re.escape, _SYNONYMS), key=len, reverse=True)))
-_PUNCTUATION = re.compile(r"[\s，。？！?!,.、~～…;；:：()（）\[\]【】\"'“”]+")
-# Words that carry no topic: a question about anything contains them.
-_FUNCTION_WORDS = frozenset(
-    "的 了 吗 呢 吧 啊 呀 嘛 哦 哈 啦 亲 你 你们 我 我们 他 她 能 能不能 可以 可不可以 会 会不会 是 "
-    "是不是 有 有没有 没有 不 没 怎么 怎么样 什么 多少 多 几 还 要 这个 那个 这 那 一下 请问 就 都 也 "
-    "和 跟 给 在 到 么 一个 不会 可 得 着 过 这款 那款 这件 宝贝 东西 一 个 下 问 想 请 好 现在 时候 "
-    "知道 哪个 还是 需要 大概 找 谁 帮 帮忙 帮我 一次 别的 直接 用 看 把 如果 的话 吗亲 亲亲 "
-    "一点 有点 比较 特别 非常 真的 怎么办 为什么 多大 多久 几天".split()
-)
-
 # Logistic weights over the features of _features(), fitted by
 # `python -m kefu.assist.faq_evaluation fit` on the tuning half of the evaluation data.
-_WEIGHTS_WITH_ENCODER = (2.2, 1.56, 2.47, 2.95, 2.69, 0.57, -0.32, 5.55)
-_BIAS_WITH_ENCODER = -5.6
-_THRESHOLD_WITH_ENCODER = 0.27
-_WEIGHTS_CHARS_ONLY = (3.08, 2.14, 0.0, 0.0, 4.12, 0.56, -0.25, 5.34)
-_BIAS_CHARS_ONLY = -4.32
-_THRESHOLD_CHARS_ONLY = 0.23
+# Order: chars→questions, chars→answer, encoder→questions, encoder→answer, margin,
+# key-term coverage, most specific missing term, entry-side coverage, unknown share,
+# then encoder→questions, chars→questions, encoder→answer each less its mean.
+_WEIGHTS_WITH_ENCODER = (
+    0.706,
+    1.312,
+    1.12,
+    1.582,
+    5.377,
+    2.234,
+    -1.366,
+    0.641,
+    0.851,
+    2.481,
+    1.256,
+    2.357,
+)
+_BIAS_WITH_ENCODER = -4.534
+_THRESHOLD_WITH_ENCODER = 0.33
+_WEIGHTS_CHARS_ONLY = (1.228, 2.714, 0.0, 0.0, 4.351, 3.553, -1.305, 1.671, 0.85, 0.0, 1.727, 0.0)
+_BIAS_CHARS_ONLY = -3.701
+_THRESHOLD_CHARS_ONLY = 0.26
+
+
+# How many entries, best by similarity, get the (slower) key-term comparison.
+_SHORTLIST = 12
 
 
 class SentenceEncoder(Protocol):
@@ -105,14 +117,6 @@ def normalize_question(text: str) -> str:
     """Simplified, lower-case, with colloquial and regional words mapped to one form."""
     text = normalize(text)
     return _SYNONYM_PATTERN.sub(lambda m: _SYNONYMS[m.group(0)], text)
-
-
-def content_words(text: str) -> list[str]:
-    """The words of a normalised question that carry its topic."""
-    import rjieba
-
-    words = rjieba.cut(_PUNCTUATION.sub(" ", text))
-    return [w for w in words if w.strip() and w not in _FUNCTION_WORDS]
 
 
 @functools.cache
@@ -227,7 +231,9 @@ class FaqIndex:
             encoded_q = _max_per_entry(question_sims, self._question_entry, count, floor=-1.0)
             encoded_a = self._answer_vectors @ vector  # type: ignore[operator]
         chars_q = _max_per_entry(question_chars, self._question_entry, count, floor=0.0)
-        term_cover, term_missing, entry_side, unknown = self._terms.features(text)
+        # Key terms are weighed for the entries the similarities put first only.
+        shortlist = [int(i) for i in np.argsort(-(encoded_q + chars_q))[:_SHORTLIST]]
+        term_cover, term_missing, entry_side, unknown = self._terms.features(text, shortlist)
         main = encoded_q if self.encoder is not None else chars_q
         ranked = np.sort(main)
         runner_up = ranked[-2] if count > 1 else 0.0
@@ -243,13 +249,14 @@ class FaqIndex:
                 term_missing,
                 entry_side,
                 np.full(count, unknown),
-                # Each similarity against this message's spread over the shop's entries:
+                # Each similarity less its mean over the shop's entries for this message:
                 # a per-message calibration, so a shop whose FAQ is worded unlike its
-                # customers (long formal questions) is judged by how far its best
-                # entry stands out, not by a raw level fitted on other shops.
-                _standardised(encoded_q),
-                _standardised(chars_q),
-                _standardised(encoded_a),
+                # customers (long formal questions) is judged by how far an entry
+                # stands out, not by a raw level fitted on other shops. (Dividing by
+                # the spread too measured the same but swings with the FAQ's size.)
+                _centred(encoded_q),
+                _centred(chars_q),
+                _centred(encoded_a),
             ]
         )
         return features, per_question
@@ -262,11 +269,8 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.where(norms == 0, 1.0, norms)
 
 
-def _standardised(values: np.ndarray) -> np.ndarray:
-    import numpy as np
-
-    spread = float(values.std())
-    return (values - values.mean()) / spread if spread > 1e-9 else np.zeros_like(values)
+def _centred(values: np.ndarray) -> np.ndarray:
+    return values - values.mean()
 
 
 def _max_per_entry(

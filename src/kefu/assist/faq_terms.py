@@ -32,6 +32,7 @@ _POS_WEIGHT = {"n": 1.0, "v": 0.7, "a": 0.6, "e": 0.8, "m": 0.5, "t": 0.5, "l": 
 _OTHER_POS_WEIGHT = 0.3
 _GENERIC_WEIGHT = 0.15
 _NUMBER = re.compile(r"^[0-9.]+$")
+_IDF_CACHE_SIZE = 20_000
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,13 @@ class ShopTerms:
         """1.0 for a word no entry mentions, near 0 for one every entry mentions."""
         cached = self._idf_cache.get(word)
         if cached is None:
-            df = sum(mentions(word, t) for t in self._entry_texts)
-            cached = math.log((len(self._entry_texts) + 1) / (df + 1)) / self._log_count
+            if not mentions(word, self._shop_text):
+                cached = 1.0  # the usual case for a customer's unusual word: no scan needed
+            else:
+                df = sum(mentions(word, t) for t in self._entry_texts)
+                cached = math.log((len(self._entry_texts) + 1) / (df + 1)) / self._log_count
+            if len(self._idf_cache) >= _IDF_CACHE_SIZE:  # customers' words never run out
+                self._idf_cache.clear()
             self._idf_cache[word] = cached
         return cached
 
@@ -127,28 +133,41 @@ class ShopTerms:
                 terms.append(KeyTerm(word, weight * (0.4 + 0.6 * self.idf(word))))
         return terms
 
-    def features(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    def features(
+        self, text: str, candidates: Sequence[int]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
         """Per entry: share of the message's key terms it mentions, weight of the most
         specific term it leaves out, best share of one of its questions the message
-        covers; and the share of the message no entry of the shop mentions."""
+        covers; and the share of the message no entry of the shop mentions.
+
+        Only `candidates` (the entries the similarities put first) are looked at, so
+        the cost does not grow with the FAQ; the others get the values of an entry
+        that mentions nothing (they are not going to win anyway).
+        """
         import numpy as np
 
-        terms = self.key_terms(text)
         count = len(self._entry_texts)
-        if not terms:
-            return np.ones(count), np.zeros(count), np.zeros(count), 0.0
-        total = sum(t.weight for t in terms)
         covered = np.zeros(count)
-        missing = np.zeros(count)
-        for term in terms:
-            hits = np.fromiter((mentions(term.word, t) for t in self._entry_texts), bool, count)
-            covered += hits * term.weight
-            missing = np.maximum(missing, np.where(hits, 0.0, term.weight))
+        missing = np.ones(count)
+        entry_side = np.zeros(count)
+        terms = self.key_terms(text)
+        if not terms:
+            covered[list(candidates)] = 1.0
+            missing[list(candidates)] = 0.0
+            return covered, missing, entry_side, 0.0
+        total = sum(t.weight for t in terms)
+        for entry in candidates:
+            entry_text = self._entry_texts[entry]
+            hits = [mentions(t.word, entry_text) for t in terms]
+            covered[entry] = (
+                sum(t.weight for t, hit in zip(terms, hits, strict=True) if hit) / total
+            )
+            missing[entry] = max(
+                (t.weight for t, hit in zip(terms, hits, strict=True) if not hit), default=0.0
+            )
+            entry_side[entry] = max(_share_said(q, text) for q in self._question_terms[entry])
         unknown = sum(t.weight for t in terms if not mentions(t.word, self._shop_text)) / total
-        entry_side = np.array(
-            [max(_share_said(q, text) for q in questions) for questions in self._question_terms]
-        )
-        return covered / total, missing, entry_side, unknown
+        return covered, missing, entry_side, unknown
 
 
 def _share_said(question_terms: Sequence[KeyTerm], text: str) -> float:

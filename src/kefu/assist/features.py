@@ -17,6 +17,7 @@ matrices and single prediction vectors, so the two can never disagree.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -129,9 +130,8 @@ class FeatureSpace:
         get = self.vocabulary.get
         text = text_counts(prepared, self.config)
         side = side_features(prepared)
-        columns = np.array(
-            [get(name, -1) for name in text] + [get(name, -1) for name in side], dtype=np.intp
-        )
+        missing = itertools.repeat(-1)
+        columns = np.array([*map(get, text, missing), *map(get, side, missing)], dtype=np.intp)
         counts = np.array([*text.values(), *side.values()], dtype=np.float32)
         known = columns >= 0
         split = int(np.count_nonzero(known[: len(text)]))
