@@ -17,6 +17,7 @@ MAX_TEXT_CHARS = 4000
 messages over 2,000 characters long before they get here)."""
 
 _SPACES = re.compile(r"\s+")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 @functools.cache
@@ -27,8 +28,12 @@ def _t2s():  # type: ignore[no-untyped-def]
 
 
 def to_simplified(text: str) -> str:
-    """Convert Traditional Chinese to Simplified (OpenCC t2s); other text is unchanged."""
-    return _t2s().convert(text)
+    """Convert Traditional Chinese to Simplified (OpenCC t2s); other text is unchanged.
+
+    A lone surrogate (half of a broken emoji) cannot be encoded for OpenCC: it
+    becomes U+FFFD, one character for one, so offsets still hold.
+    """
+    return _t2s().convert(_SURROGATES.sub("\ufffd", text))
 
 
 def _narrow(ch: str) -> str:
