@@ -15,6 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: install
+	$(BIN)/kefu assist train
 	$(BIN)/kefu demo
 	@echo "正在启动 kefu: http://127.0.0.1:8000  (Ctrl-C 停止)"
 	$(BIN)/kefu serve --host 127.0.0.1 --port 8000

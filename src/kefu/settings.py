@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kefu.shops",
     "kefu.chat",
     "kefu.playbook",
+    "kefu.coach",
     "kefu.web",
 ]
 
@@ -139,3 +140,5 @@ LOGGING = {
 KEFU_MAX_MESSAGE_CHARS = 2000
 KEFU_MAX_IMAGE_BYTES = 5 * 1024 * 1024
 KEFU_VISITOR_RATE = (10, 10.0)  # at most 10 messages in any 10 seconds per visitor
+# The coach reads every customer message; KEFU_COACH=0 turns it off (benchmarks compare).
+KEFU_COACH = os.environ.get("KEFU_COACH", "1") != "0"

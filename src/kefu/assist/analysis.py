@@ -54,7 +54,7 @@ OBJECTION_CUES = frozenset(
         "negated:pleasure",
     }
 )
-OBJECTION_WITHOUT_CUE = 0.5
+OBJECTION_WITHOUT_CUE = 0.3
 
 
 @dataclass(frozen=True)

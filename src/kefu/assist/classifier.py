@@ -29,7 +29,27 @@ HEAD_LABELS: dict[str, tuple[str, ...]] = {
     "objection_type": tuple(OBJECTION_TYPES),
     "emotion": tuple(EMOTIONS),
 }
+# The intent head is trained on finer labels: each objection type is its own class
+# (objection:price, objection:need …), because "objection" is too mixed a class for one
+# hyperplane (price talk shares little with asking a husband). Its probabilities are
+# summed back to "objection" at prediction time. Measured: +0.01 dev intent macro-F1.
+OBJECTION_PREFIX = "objection:"
+FINE_INTENTS: tuple[str, ...] = tuple(
+    label
+    for intent in INTENTS
+    for label in (
+        [OBJECTION_PREFIX + kind for kind in OBJECTION_TYPES] if intent == "objection" else [intent]
+    )
+)
+# The weight matrix's columns: each head's internal labels, in this order.
+LAYOUT: dict[str, tuple[str, ...]] = {**HEAD_LABELS, "intent": FINE_INTENTS}
 EVIDENCE_PER_HEAD = 3
+POOL = True
+
+
+def public_label(label: str) -> str:
+    """objection:price -> objection; every other label is its own public label."""
+    return "objection" if label.startswith(OBJECTION_PREFIX) else label
 
 
 @dataclass(frozen=True)
@@ -73,10 +93,10 @@ class Classifier:
         key: str = "",
     ) -> None:
         self.space = space
-        offsets = np.cumsum([0] + [len(labels) for labels in HEAD_LABELS.values()])
+        offsets = np.cumsum([0] + [len(labels) for labels in LAYOUT.values()])
         self._columns = {
             head: slice(int(offsets[number]), int(offsets[number + 1]))
-            for number, head in enumerate(HEAD_LABELS)
+            for number, head in enumerate(LAYOUT)
         }
         weights = np.array(weights, dtype=np.float32)
         for columns in self._columns.values():
@@ -117,12 +137,12 @@ class Classifier:
             top = max(own)
             exponentials = [math.exp(logit - top) for logit in own]
             if damping:
-                labels = HEAD_LABELS[head]
+                labels = LAYOUT[head]
                 exponentials = [
-                    value * damping.get(label, 1.0)
+                    value * damping.get(public_label(label), 1.0)
                     for label, value in zip(labels, exponentials, strict=True)
                 ]
-            best = exponentials.index(max(exponentials))
+            best = self._best(head, exponentials)
             softmaxes.append((head, exponentials, sum(exponentials), best))
         # Weights are centred per head (see __init__), so a feature's value times its
         # weight is its pull towards the chosen label rather than towards the others.
@@ -140,16 +160,34 @@ class Classifier:
         for (head, exponentials, total, best), head_pulls, head_indices in zip(
             softmaxes, top_pulls, top_indices, strict=True
         ):
-            labels = HEAD_LABELS[head]
+            probabilities = dict.fromkeys(HEAD_LABELS[head], 0.0)
+            for label, value in zip(LAYOUT[head], exponentials, strict=True):
+                probabilities[public_label(label)] += value / total
+            label = public_label(LAYOUT[head][best])
             predictions[head] = HeadPrediction(
-                label=labels[best],
-                confidence=exponentials[best] / total,
-                probabilities={
-                    label: value / total for label, value in zip(labels, exponentials, strict=True)
-                },
+                label=label,
+                confidence=probabilities[label],
+                probabilities=probabilities,
                 evidence=self._evidence(head_pulls, head_indices),
             )
         return predictions
+
+    @staticmethod
+    def _best(head: str, exponentials: list[float]) -> int:
+        """The column of the most probable public label (objection types pooled).
+
+        Returns the strongest internal column of that label, whose weights are
+        the evidence.
+        """
+        labels = LAYOUT[head]
+        if not POOL:
+            return exponentials.index(max(exponentials))
+        pooled: dict[str, float] = {}
+        for label, value in zip(labels, exponentials, strict=True):
+            pooled[public_label(label)] = pooled.get(public_label(label), 0.0) + value
+        winner = max(pooled, key=pooled.__getitem__)
+        columns = [n for n, label in enumerate(labels) if public_label(label) == winner]
+        return max(columns, key=exponentials.__getitem__)
 
     def _evidence(self, pulls: list[float], indices: list[int]) -> tuple[tuple[str, float], ...]:
         """The strongest positive pulls, features with the same readable name merged."""
@@ -284,8 +322,12 @@ def train(
     space = FeatureSpace.fit(prepared, config.features)
     matrix = space.matrix(prepared)
     objections = [n for n, message in enumerate(messages) if message.intent == "objection"]
+    fine_intents = [
+        OBJECTION_PREFIX + str(m.objection_type) if m.intent == "objection" else m.intent
+        for m in messages
+    ]
     parts = [
-        _fit_head(matrix, [m.intent for m in messages], HEAD_LABELS["intent"], config),
+        _fit_head(matrix, fine_intents, LAYOUT["intent"], config),
         _fit_head(
             matrix[objections],
             [str(messages[n].objection_type) for n in objections],

@@ -55,6 +55,13 @@ READABLE = {
 }
 
 _MASK_TOKEN = re.compile(r"\[[^\[\]\s]{1,8}x\]")
+# Order cards and "sent from the web widget" banners that chat clients paste in: data,
+# not words the customer wrote (a bare card is `other`, like a bare [订单x]).
+_ORDER_CARD = re.compile(
+    "\\[订单编号:[^\\[\\]]*\\]"
+    f"|订单编号: ?{MASKED} ?订单金额: ?¥?{MASKED}(?: ?下单时间: ?{MASKED}(?: ?{MASKED})?)?"
+)
+_WIDGET_BANNER = re.compile(f"顾客通过点击web咚咚{MASKED}?信息发送:")
 _EMOTICON = re.compile(r"\[([^\[\]\s]{1,5})\]|/:([a-z]{1,8})")
 _LINK = re.compile(r"(?:https?://|www\.)\S+")
 _DIGIT_RUN = re.compile(r"\d+(?:\.\d+)?")
@@ -185,6 +192,7 @@ def prepare(text: str, *, normalizer: Callable[[str], str] = normalize) -> Prepa
     except UnicodeEncodeError:  # lone surrogates (broken emoji from some clients)
         chars = normalizer(text.encode("utf-8", "replace").decode("utf-8"))
     chars = _MASK_TOKEN.sub(MASKED, chars)
+    chars = _ORDER_CARD.sub(MASKED, _WIDGET_BANNER.sub(" ", chars))
     chars = _LINK.sub(LINK, chars)
     chars = _replace_moods(chars, cues)
     chars = _LONG_RUN.sub(r"\1\1\1", chars)

@@ -48,6 +48,8 @@ class Conversation(models.Model):
     # Set while the customer waits for a human reply; cleared when an agent answers.
     waiting_since = models.DateTimeField(null=True, blank=True)
     last_auto_reply_at = models.DateTimeField(null=True, blank=True)
+    # The customer's latest emotion when it needs care ("angry", "dissatisfied"), else "".
+    mood = models.CharField(max_length=16, blank=True)
     # The last hand-over, shown to the agent who receives the conversation.
     handoff_note = models.CharField(max_length=200, blank=True)
     handoff_from = models.CharField(max_length=40, blank=True)

@@ -43,6 +43,7 @@ def conversation_dict(conv: Conversation) -> dict[str, Any]:
         "last_message_at": conv.last_message_at.isoformat() if conv.last_message_at else None,
         "unread": conv.unread_count,
         "waiting_since": conv.waiting_since.isoformat() if conv.waiting_since else None,
+        "mood": conv.mood,
         "handoff": {"from": conv.handoff_from, "note": conv.handoff_note}
         if conv.handoff_from else None,
     }

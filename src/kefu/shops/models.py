@@ -13,6 +13,13 @@ def _new_public_key() -> str:
     return secrets.token_urlsafe(16)
 
 
+class FaqMode(models.TextChoices):
+    OFF = "off", _("关闭")
+    SUGGEST = "suggest", _("只推荐给客服")
+    AUTO_OFFLINE = "auto_offline", _("无客服在线时自动回答")
+    AUTO_SCORE = "auto_score", _("匹配度高于门槛时自动回答")
+
+
 class Shop(models.Model):
     name = models.CharField(_("店铺名称"), max_length=80)
     slug = models.SlugField(_("店铺标识"), max_length=50, unique=True)
@@ -27,6 +34,15 @@ class Shop(models.Model):
     busy_message = models.TextField(_("忙碌自动回复"), max_length=500, blank=True)
     announcement = models.CharField(_("公告"), max_length=200, blank=True)
     default_capacity = models.PositiveSmallIntegerField(_("默认接待上限"), default=8)
+    # Shop rules the reply checker enforces.
+    no_bargain = models.BooleanField(_("不议价"), default=False)
+    free_shipping_threshold = models.DecimalField(
+        _("包邮门槛（元）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    faq_mode = models.CharField(
+        _("常见问题自动回答"), max_length=16, choices=FaqMode.choices, default=FaqMode.SUGGEST
+    )
+    faq_threshold = models.FloatField(_("自动回答的匹配度门槛"), default=0.8)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -19,6 +19,7 @@ ONLINE_WINDOW = dt.timedelta(seconds=45)  # three missed heartbeats (every 15 s)
 SETTINGS_FIELDS = frozenset({
     "name", "hours_start", "hours_end", "open_days", "welcome_message", "away_message",
     "busy_message", "announcement", "default_capacity",
+    "no_bargain", "free_shipping_threshold", "faq_mode", "faq_threshold",
 })
 
 
