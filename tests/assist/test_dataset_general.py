@@ -28,6 +28,9 @@ MINIMUM_PER_INTENT: dict[str, int] = {
     "other": 150,
 }
 MINIMUM_PER_EMOTION = 250
+# The one mixed file: hand-written lines for the boundaries real chats blur (calm
+# after-sales vs complaint, topic words in plain questions, bare data, short replies).
+BOUNDARIES = "general_boundaries.jsonl"
 ALLOWED_KEYS = {"text", "intent", "objection_type", "emotion", "context"}
 REQUIRED_KEYS = ALLOWED_KEYS - {"context"}
 
@@ -39,10 +42,14 @@ def read_records(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+def single_intent_files() -> list[Path]:
+    return [path for path in sorted(MESSAGES_DIR.glob("general_*.jsonl")) if path.name != BOUNDARIES]
+
+
 def general_records() -> list[Record]:
     """(file name, line number, record) for every line of every general file."""
     rows: list[Record] = []
-    for path in sorted(MESSAGES_DIR.glob("general_*.jsonl")):
+    for path in single_intent_files():
         for number, record in enumerate(read_records(path), start=1):
             rows.append((path.name, number, record))
     return rows
@@ -57,7 +64,7 @@ def test_there_is_one_file_per_general_intent() -> None:
     # given the taxonomy's intents, objection excluded (another engineer's files)
     expected = {f"general_{intent}.jsonl" for intent in INTENTS if intent != "objection"}
     # when the messages folder is listed
-    present = {path.name for path in MESSAGES_DIR.glob("general_*.jsonl")}
+    present = {path.name for path in single_intent_files()}
     # then each general intent has exactly its own file
     assert present == expected
 
@@ -142,3 +149,21 @@ def test_about_a_tenth_of_the_messages_are_traditional_chinese(records: list[Rec
     share = traditional / len(records)
     # then real customers from Taiwan and Hong Kong are represented, without dominating
     assert 0.08 <= share <= 0.2
+
+
+def test_the_boundary_lines_keep_the_label_contract() -> None:
+    # given the mixed boundaries file
+    for number, record in enumerate(read_records(MESSAGES_DIR / BOUNDARIES), start=1):
+        where = f"{BOUNDARIES}:{number}"
+        # then each line has the contract keys and labels, with a type exactly on objections
+        assert REQUIRED_KEYS <= set(record) <= ALLOWED_KEYS, where
+        assert record["intent"] in INTENTS and record["emotion"] in EMOTIONS, where
+        assert (record["objection_type"] is not None) == (record["intent"] == "objection"), where
+
+
+def test_the_boundary_lines_cover_the_blurred_intents() -> None:
+    # given the boundaries file, when its intents are counted
+    intents = Counter(str(record["intent"]) for record in read_records(MESSAGES_DIR / BOUNDARIES))
+    # then the boundaries real chats blur are all there, after-sales most of all
+    assert intents["after_sales"] >= 100
+    assert min(intents[name] for name in ("inquiry", "order", "complaint", "other")) >= 25

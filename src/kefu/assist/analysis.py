@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-from kefu.assist.cues import MOOD_CHARS, prepare
+from kefu.assist.cues import MASKED, MOOD_CHARS, prepare
 from kefu.assist.model_store import default_classifier
 
 LabelKind = Literal["intent", "objection_type", "emotion"]
@@ -54,7 +54,20 @@ OBJECTION_CUES = frozenset(
         "negated:pleasure",
     }
 )
-OBJECTION_WITHOUT_CUE = 0.3
+OBJECTION_WITHOUT_CUE = 0.5
+# The contract's objections come before a purchase. A message that talks about an order
+# already placed (订单, 签收, 退款, a pasted [订单x] …) is after-sales or a complaint far
+# more often than a doubt, so objection must be clearly ahead there too.
+OBJECTION_AFTER_PURCHASE = 0.5
+# The contract: greeting is a message that asks nothing else. Real customers open most
+# requests with 你好/您好/在吗, so once the greeting words (and masked data, emoticons,
+# punctuation) are taken out, any real content left means greeting must be damped.
+_GREETING_WORDS = re.compile(
+    r"你好|您好|在吗|在不在|在么|有人吗|有人在吗|亲|客服|人工|请问|hello|hi|哈喽|嗨|"
+    r"早上好|晚上好|下午好|商品信息咨询|[\ue000-\ue0ff\s\W_]"
+)
+GREETING_CONTENT_CHARS = 4
+GREETING_WITH_CONTENT = 0.02
 
 
 @dataclass(frozen=True)
@@ -82,10 +95,18 @@ def _evidence(kind: LabelKind, pairs: Sequence[tuple[str, float]]) -> list[Evide
     return [Evidence(kind, feature, weight) for feature, weight in pairs]
 
 
-def _intent_damping(cues: Sequence[str]) -> Mapping[str, float]:
+def _intent_damping(chars: str, cues: Sequence[str]) -> Mapping[str, float]:
+    damping: dict[str, float] = {}
+    objection = 1.0
     if OBJECTION_CUES.isdisjoint(cues):
-        return {"objection": OBJECTION_WITHOUT_CUE}
-    return {}
+        objection *= OBJECTION_WITHOUT_CUE
+    if "cue:post_purchase" in cues or MASKED in chars:
+        objection *= OBJECTION_AFTER_PURCHASE
+    if objection < 1.0:
+        damping["objection"] = objection
+    if len(_GREETING_WORDS.sub("", chars)) >= GREETING_CONTENT_CHARS:
+        damping["greeting"] = GREETING_WITH_CONTENT
+    return damping
 
 
 def _emotion_damping(cues: Sequence[str]) -> Mapping[str, float]:
@@ -109,7 +130,7 @@ def _read(text: str) -> Analysis:
     heads = classifier.heads(
         classifier.scores(prepared),
         {
-            "intent": _intent_damping(prepared.cues),
+            "intent": _intent_damping(prepared.chars, prepared.cues),
             "objection_type": {},
             "emotion": _emotion_damping(prepared.cues),
         },

@@ -44,7 +44,6 @@ FINE_INTENTS: tuple[str, ...] = tuple(
 # The weight matrix's columns: each head's internal labels, in this order.
 LAYOUT: dict[str, tuple[str, ...]] = {**HEAD_LABELS, "intent": FINE_INTENTS}
 EVIDENCE_PER_HEAD = 3
-POOL = True
 
 
 def public_label(label: str) -> str:
@@ -174,20 +173,13 @@ class Classifier:
 
     @staticmethod
     def _best(head: str, exponentials: list[float]) -> int:
-        """The column of the most probable public label (objection types pooled).
+        """The most probable internal label's column (its weights are the evidence).
 
-        Returns the strongest internal column of that label, whose weights are
-        the evidence.
+        The label is the best single class, not the pooled one: pooling the nine
+        objection classes' mass made objection win on real chats' vague lines
+        (measured: 10.5 % → 8.4 % of JDDC lines read as objections, dev unchanged).
         """
-        labels = LAYOUT[head]
-        if not POOL:
-            return exponentials.index(max(exponentials))
-        pooled: dict[str, float] = {}
-        for label, value in zip(labels, exponentials, strict=True):
-            pooled[public_label(label)] = pooled.get(public_label(label), 0.0) + value
-        winner = max(pooled, key=pooled.__getitem__)
-        columns = [n for n, label in enumerate(labels) if public_label(label) == winner]
-        return max(columns, key=exponentials.__getitem__)
+        return exponentials.index(max(exponentials))
 
     def _evidence(self, pulls: list[float], indices: list[int]) -> tuple[tuple[str, float], ...]:
         """The strongest positive pulls, features with the same readable name merged."""

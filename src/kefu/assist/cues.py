@@ -43,6 +43,11 @@ NEGATABLE: dict[str, tuple[str, ...]] = {
     "problem": ("问题",),
 }
 NEGATED_CHARS = {kind: chr(0xE020 + index) for index, kind in enumerate(NEGATABLE)}
+# Price protection (价保 / 价格保护 / 保价 / 补差价): a refund request after a price drop,
+# or shipping insurance, never a price objection; one stand-in keeps its 价 from
+# reading as price talk (on JD chats these were read as price objections).
+PRICE_GUARD = "\ue030"
+_PRICE_GUARD = re.compile("价格保护|价保|保价|[补退]?差价")
 
 READABLE = {
     MASKED: "〈掩码〉",
@@ -50,6 +55,7 @@ READABLE = {
     LINK: "〈链接〉",
     **{char: f"〈表情:{mood}〉" for mood, char in MOOD_CHARS.items()},
     **{char: f"〈否定:{kind}〉" for kind, char in NEGATED_CHARS.items()},
+    PRICE_GUARD: "〈价保〉",
     "\x02": "^",
     "\x03": "$",
 }
@@ -202,6 +208,9 @@ def prepare(text: str, *, normalizer: Callable[[str], str] = normalize) -> Prepa
     # of them carry heat, so a lone one is dropped (as a full stop it learned anger).
     chars = _LONE_EXCLAIM.sub("", chars)
     chars = _mask_negations(chars, cues)
+    if _PRICE_GUARD.search(chars):
+        cues.append("topic:price_guard")
+        chars = _PRICE_GUARD.sub(PRICE_GUARD, chars)
     _scan_lexicon(chars, cues)
     chars = _DIGIT_RUN.sub(DIGITS, chars)
     chars = "".join(ch for ch in chars if unicodedata.category(ch) != "Cc")

@@ -30,6 +30,7 @@ from kefu.chat.models import (
     Status,
     Visitor,
 )
+from kefu.coach import presend
 from kefu.errors import Forbidden, NotFound, ServiceError
 from kefu.realtime.events import Event
 from kefu.shops import services as shop_services
@@ -106,7 +107,8 @@ def clean_client_id(client_id: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """One message waiting to be stored. Exactly one of visitor_id / member_id is set."""
+    """One message waiting to be stored. At most one of visitor_id / member_id is set;
+    neither means the coach's assistant (an FAQ auto-answer, conversation_id required)."""
 
     shop_id: int
     client_id: str
@@ -115,6 +117,8 @@ class Outgoing:
     visitor_id: int | None = None
     member_id: int | None = None
     conversation_id: int | None = None
+    # The agent saw the pre-send check's high-severity findings and sends anyway.
+    confirm: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +165,8 @@ class _Batch:
         self.known: dict[tuple[int, str], Message] = {}
         self.new_keys: dict[tuple[int, str], Message] = {}
         self.prefetched: set[int] = set()
+        # Agent replies sent despite a high-severity finding: flagged once they have ids.
+        self.flagged: list[tuple[Message, int, list[dict[str, Any]]]] = []
 
     def prefetch(self, items: list[Outgoing]) -> None:
         """Lock and load the batch's known conversations and earlier copies in two queries."""
@@ -226,8 +232,10 @@ class _Batch:
         try:
             if item.visitor_id is not None:
                 conv = self._visitor_conversation(item)
-            else:
+            elif item.member_id is not None:
                 conv = self._agent_conversation(item)
+            else:
+                conv = self._assistant_conversation(item)
         except ServiceError as exc:
             return Stored(item.client_id, error=exc)
         existing = self._existing(conv, item.client_id)
@@ -236,12 +244,30 @@ class _Batch:
         if item.visitor_id is not None:
             pending = self._append(conv, item.client_id, SenderKind.CUSTOMER, item.text, item.image)
             self._after_customer_message(conv)
-        else:
-            member = self._member(item.member_id)  # type: ignore[arg-type]
+        elif item.member_id is not None:
+            try:
+                findings = presend.review_reply(
+                    shop_id=conv.shop_id, text=item.text, confirm=item.confirm
+                ) if item.text else []
+            except ServiceError as exc:
+                return Stored(item.client_id, error=exc)
+            member = self._member(item.member_id)
+            if conv.assignee_id is None:  # replying in a waiting conversation claims it
+                self._assign(conv, member, EventKind.CLAIMED, actor=member)
             pending = self._append(
                 conv, item.client_id, SenderKind.AGENT, item.text, item.image, author=member
             )
+            if findings:
+                self.flagged.append((pending.message, member.id, findings))
+        else:
+            pending = self._append(conv, item.client_id, SenderKind.ASSISTANT, item.text)
         return pending
+
+    def _assistant_conversation(self, item: Outgoing) -> Conversation:
+        conv = self._conversation(item.conversation_id) if item.conversation_id else None
+        if conv is None or conv.shop_id != item.shop_id:
+            raise NotFound("no_conversation", _("找不到这个会话。"))
+        return conv
 
     def _agent_conversation(self, item: Outgoing) -> Conversation:
         member = self._member(item.member_id)  # type: ignore[arg-type]
@@ -250,9 +276,7 @@ class _Batch:
             raise NotFound("no_conversation", _("找不到这个会话。"))
         if conv.status == Status.CLOSED:
             raise ServiceError("closed", _("会话已结束，顾客再次发消息时会重新打开。"))
-        if conv.assignee_id is None:
-            self._assign(conv, member, EventKind.CLAIMED, actor=member)
-        elif conv.assignee_id != member.id and not member.sees_all:
+        if conv.assignee_id is not None and conv.assignee_id != member.id and not member.sees_all:
             raise Forbidden("not_yours", _("这个会话由其他同事接待，请先转接给您。"))
         return conv
 
@@ -345,6 +369,9 @@ class _Batch:
     def flush(self) -> None:
         if self.new_messages:
             Message.objects.bulk_create([m for m, _a in self.new_messages])
+        presend.record_flags([
+            (m.shop_id, m.id, member_id, findings) for m, member_id, findings in self.flagged
+        ])
         if self.dirty:
             Conversation.objects.bulk_update(
                 [self.convs[i] for i in sorted(self.dirty)],

@@ -26,6 +26,14 @@ def message_dict(message: Message, author_name: str | None = None) -> dict[str, 
     }
 
 
+def for_visitor(message: dict[str, Any]) -> dict[str, Any]:
+    """A message as a customer's browser gets it: the coach's reading of them stays with staff."""
+    meta = message.get("meta")
+    if not meta or "coach" not in meta:
+        return message
+    return {**message, "meta": {k: v for k, v in meta.items() if k != "coach"}}
+
+
 def visitor_label(visitor_id: int, nickname: str) -> str:
     return nickname or f"访客{visitor_id}"
 

@@ -48,14 +48,27 @@ class ReviewFlag(models.Model):
         return f"review {self.message_id}"
 
 
+class RetrainState(models.TextChoices):
+    RUNNING = "running", _("训练中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
 class ShopModel(models.Model):
-    """A shop's classifier trained on the base data plus its corrections."""
+    """A shop's classifier trained on the base data plus its corrections.
+
+    One row per retraining run: created `running` when the run starts (so the page
+    and a second click see it), then `done` with its path and figures, or `failed`.
+    """
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="coach_models")
     path = models.CharField(max_length=300)  # under the data dir
     corrections_used = models.PositiveIntegerField(default=0)
     figures = models.JSONField(default=dict)  # before/after on the base dev split and corrections
     active = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=RetrainState.choices, default=RetrainState.DONE)
+    reason = models.TextField(blank=True)  # why it switched or not, or why it failed
+    finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,4 +1,10 @@
-"""Quick replies: a shop's saved answers, with variables filled at insert time."""
+"""The shop's playbook: quick replies here; FAQ, scripts, words and products re-exported.
+
+Quick replies live in this module; the other parts of the playbook have their own
+modules and are re-exported so callers need one import:
+FAQ entries (faq_entries.py), FAQ import from CSV/XLSX (faq_import.py), the shop's
+scripts (shop_scripts.py), banned words (checker_terms.py), products (products.py).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,80 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kefu.errors import NotFound, ServiceError
+from kefu.playbook.checker_terms import (
+    create_checker_term,
+    delete_checker_term,
+    get_checker_term,
+    list_checker_terms,
+    shop_terms,
+    update_checker_term,
+)
+from kefu.playbook.faq_entries import (
+    create_faq_entry,
+    delete_faq_entry,
+    get_faq_entry,
+    list_faq_entries,
+    update_faq_entry,
+)
+from kefu.playbook.faq_import import ImportResult, RowError, import_faq_file
 from kefu.playbook.models import QuickReply
+from kefu.playbook.products import (
+    create_product,
+    delete_product,
+    get_product,
+    list_products,
+    update_product,
+)
+from kefu.playbook.shop_scripts import (
+    SITUATIONS,
+    SavedScript,
+    builtin_methods,
+    create_script,
+    delete_script,
+    get_script,
+    list_scripts,
+    script_warnings,
+    update_script,
+)
 from kefu.shops.models import Membership, Role
 from kefu.shops.services import require_role
+
+__all__ = [
+    "SITUATIONS",
+    "ImportResult",
+    "RowError",
+    "SavedScript",
+    "builtin_methods",
+    "create_checker_term",
+    "create_faq_entry",
+    "create_product",
+    "create_quick_reply",
+    "create_script",
+    "delete_checker_term",
+    "delete_faq_entry",
+    "delete_product",
+    "delete_quick_reply",
+    "delete_script",
+    "fill_variables",
+    "get_checker_term",
+    "get_faq_entry",
+    "get_product",
+    "get_quick_reply",
+    "get_script",
+    "import_faq_file",
+    "list_checker_terms",
+    "list_faq_entries",
+    "list_products",
+    "list_quick_replies",
+    "list_scripts",
+    "script_warnings",
+    "shop_terms",
+    "update_checker_term",
+    "update_faq_entry",
+    "update_product",
+    "update_quick_reply",
+    "update_script",
+]
 
 MAX_KEYWORD = 20
 MAX_TEXT = 1000

@@ -73,6 +73,9 @@ def _error(exc: ServiceError, client_id: Any = None) -> str:
     frame: dict[str, Any] = {"type": "error", "code": exc.code, "message": exc.message}
     if isinstance(client_id, str):
         frame["client_id"] = client_id
+    findings = getattr(exc, "findings", None)  # the pre-send check's needs_confirmation
+    if findings:
+        frame["findings"] = findings
     return orjson.dumps(frame).decode()
 
 
@@ -131,6 +134,8 @@ def _history_page(conversation_id: int, after_seq: int) -> list[dict[str, Any]]:
 async def _send_history(conn: Conn, conversation_id: int, after_seq: int, **extra: Any) -> None:
     while True:
         page = await run_sync(_history_page, conversation_id, after_seq)
+        if conn.kind == "visitor":
+            page = [wire.for_visitor(m) for m in page]
         last = page[-1]["seq"] if page else after_seq
         conn.offer(orjson.dumps(
             {"type": "history", "messages": page, "last_seq": last, **extra}
@@ -229,8 +234,9 @@ async def _ack(conn: Conn, item: chat_services.Outgoing) -> None:
         assert stored.message is not None
         if conn.kind == "visitor" and conn.conversation_id != stored.message["conversation"]:
             hub.move_visitor(conn, stored.message["conversation"])
+        message = wire.for_visitor(stored.message) if conn.kind == "visitor" else stored.message
         conn.offer(orjson.dumps(
-            {"type": "ack", "client_id": item.client_id, "message": stored.message}
+            {"type": "ack", "client_id": item.client_id, "message": message}
         ).decode())
 
     await writer.submit(item, on_stored)
@@ -322,6 +328,7 @@ async def agent_socket(ws: WebSocket) -> None:
                         conversation_id=_int(frame, "conversation"),
                         client_id=chat_services.clean_client_id(client_id),
                         text=chat_services.clean_text(frame.get("text")),
+                        confirm=frame.get("confirm") is True,
                     )
                 except ServiceError as exc:
                     conn.offer(_error(exc, client_id))

@@ -12,6 +12,7 @@ class Event:
 
     kind: "message" (frame goes to the conversation's visitor and interested agents),
     "conversation" (list summary, to every agent of the shop, coalesced),
+    "analysis" (the coach's reading of a message: routed like "message", agents only),
     "typing" (to the other side of the conversation).
     """
 

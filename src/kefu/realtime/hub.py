@@ -205,6 +205,10 @@ class Hub:
                 for conn in room.agents:
                     if conn.wants_message(event):
                         conn.offer(text)
+            elif event.kind == "analysis":  # the coach's reading: for staff, never the visitor
+                for conn in room.agents:
+                    if conn.wants_message(event):
+                        conn.offer(text)
             elif event.kind == "typing":
                 if event.by == "customer":
                     for conn in room.agents:

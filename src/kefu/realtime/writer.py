@@ -15,10 +15,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 from django.utils.translation import gettext as _
 
 from kefu.chat import services as chat_services
+from kefu.coach.analyzer import analyzer
 from kefu.errors import ServiceError
 from kefu.realtime.hub import hub
 
@@ -104,6 +106,8 @@ class Writer:
                     if not future.done():
                         future.set_result(stored)
                 await hub.publish(events)
+                if settings.KEFU_COACH:  # the coach reads customer messages after delivery
+                    analyzer.take(events)
 
 
 writer = Writer()

@@ -9,6 +9,8 @@ const STRINGS = {
   typing: "正在输入…",
   closed: "已结束",
   noMessages: "（还没有消息）",
+  mood: { angry: "顾客很生气，先安抚情绪", dissatisfied: "顾客有些不满，注意语气" },
+  moodShort: { angry: "怒", dissatisfied: "不满" },
 };
 
 const LATE_AFTER_S = 120;
@@ -124,7 +126,17 @@ export class ConversationList {
 
     const main = el("div", "conv__main");
     const top = el("div", "conv__line");
-    top.append(el("span", "conv__name", conv.visitor), el("span", "conv__time", shortTime(conv.last_message_at)));
+    top.append(el("span", "conv__name", conv.visitor));
+    if (STRINGS.mood[conv.mood] && conv.status !== "closed") {
+      // The latest customer message read angry or dissatisfied (CONV.mood): handle with care.
+      row.classList.add(`conv--mood-${conv.mood}`);
+      const flag = el("span", `conv__mood conv__mood--${conv.mood}`, STRINGS.moodShort[conv.mood]);
+      flag.title = STRINGS.mood[conv.mood];
+      flag.setAttribute("aria-label", STRINGS.mood[conv.mood]);
+      flag.dataset.mood = conv.mood;
+      top.append(flag);
+    }
+    top.append(el("span", "conv__time", shortTime(conv.last_message_at)));
     const mid = el("div", "conv__line");
     const preview = typing
       ? el("span", "conv__preview conv__preview--typing", STRINGS.typing)
