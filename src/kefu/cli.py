@@ -136,6 +136,15 @@ def _mount_assist() -> None:
         from kefu.assist.cli import app as assist_app
     except ImportError:  # the coach's CLI is optional until it lands
         return
+
+    @assist_app.command("retrain")
+    def retrain(shop: str = typer.Option(..., "--shop", help="the shop's slug")) -> None:
+        """Retrain a shop's model on the base data plus its corrections; switch if not worse."""
+        _django()
+        from kefu.coach.retrain_cli import retrain_and_report
+
+        retrain_and_report(shop)
+
     app.add_typer(assist_app, name="assist", help="the coach: analyze, check, faq, eval")
 
 

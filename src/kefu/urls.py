@@ -10,4 +10,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("kefu.web.urls")),
+    path("", include("kefu.coach.urls")),
 ]

@@ -171,3 +171,27 @@ def test_without_context_the_message_is_read_on_its_own() -> None:
     with_empty_context = analyze("那L码呢", context=())
 
     assert alone == with_empty_context
+
+
+def test_a_bare_order_card_is_data_not_a_request() -> None:
+    result = analyze("[订单编号:[订单x]，订单金额:[金额x]，下单时间:[日期x] [时间x]]")
+
+    assert result.intent == "other"
+
+
+def test_a_greeting_that_goes_on_to_ask_is_not_a_greeting() -> None:
+    result = analyze("您好，我想问一下我买的东西什么时候能送到")
+
+    assert result.intent == "order"
+
+
+def test_asking_for_price_protection_is_after_sales_not_a_price_objection() -> None:
+    result = analyze("昨天买的降价了，帮我申请一下价保")
+
+    assert result.intent == "after_sales"
+
+
+def test_asking_how_to_use_received_goods_is_after_sales() -> None:
+    result = analyze("收到了，但是我不会弄，怎么连蓝牙")
+
+    assert result.intent == "after_sales"

@@ -8,9 +8,10 @@ import pytest
 
 from kefu.assist import model_store
 from kefu.assist.classifier import Classifier, TrainingConfig, train
-from kefu.assist.cues import DIGITS, MASKED, MOOD_CHARS, NEGATED_CHARS, prepare
+from kefu.assist.cues import DIGITS, MASKED, MOOD_CHARS, NEGATED_CHARS, PRICE_GUARD, prepare
 from kefu.assist.dataset import DataError, LabelledMessage, is_dev, parse_message
 from kefu.assist.features import FeatureConfig
+from kefu.assist.labels import INTENTS
 
 
 def message(text: str, intent: str, emotion: str = "neutral", kind: str | None = None):
@@ -81,6 +82,32 @@ def test_many_exclamation_marks_are_a_cue_of_their_own() -> None:
 
 def test_traditional_text_is_prepared_as_simplified() -> None:
     assert prepare("這個太貴了").chars == prepare("这个太贵了").chars
+
+
+def test_a_pasted_order_card_becomes_one_placeholder() -> None:
+    prepared = prepare("[订单编号:[订单x]，订单金额:[金额x]，下单时间:[日期x] [时间x]]")
+
+    assert prepared.chars == MASKED
+
+
+def test_the_web_widget_banner_is_dropped() -> None:
+    prepared = prepare("顾客通过点击web咚咚[站点x]信息发送:你好")
+
+    assert prepared.chars.strip() == "你好"
+
+
+def test_price_protection_hides_its_price_word() -> None:
+    prepared = prepare("降价了，帮我申请价保")
+
+    assert PRICE_GUARD in prepared.chars and "价保" not in prepared.chars
+    assert "topic:price_guard" in prepared.cues
+
+
+def test_intent_probabilities_pool_the_objection_types(tiny: Classifier) -> None:
+    probabilities = tiny.predict(prepare("太贵了"))["intent"].probabilities
+
+    assert set(probabilities) == set(INTENTS)
+    assert sum(probabilities.values()) == pytest.approx(1.0, abs=1e-5)
 
 
 def test_a_tiny_model_learns_its_training_examples(tiny: Classifier) -> None:

@@ -43,7 +43,9 @@ def read_records(path: Path) -> list[dict[str, object]]:
 
 
 def single_intent_files() -> list[Path]:
-    return [path for path in sorted(MESSAGES_DIR.glob("general_*.jsonl")) if path.name != BOUNDARIES]
+    return [
+        path for path in sorted(MESSAGES_DIR.glob("general_*.jsonl")) if path.name != BOUNDARIES
+    ]
 
 
 def general_records() -> list[Record]:

@@ -13,12 +13,16 @@ from ninja.security import django_auth
 
 from kefu.chat import images, wire
 from kefu.chat import services as chat_services
+from kefu.coach.api import router as coach_router
 from kefu.errors import ServiceError
 from kefu.playbook import services as playbook_services
 from kefu.shops import services as shop_services
 
 # Session auth for agents; django_auth also enforces the CSRF token on every write.
 api = NinjaAPI(title="kefu", version="1", urls_namespace="api", auth=django_auth)
+
+
+api.add_router("/", coach_router)
 
 
 @api.exception_handler(ServiceError)
@@ -114,3 +118,6 @@ def visitor_upload(
     return {"message": stored.message}
 
 
+
+
+api.add_router("/coach/retrain", "kefu.coach.api_retrain.retrain_router")

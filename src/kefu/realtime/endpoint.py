@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 import orjson
 from django.conf import settings
+from django.db import DatabaseError
+from django.utils.translation import gettext_lazy
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from kefu.chat import services as chat_services
@@ -39,6 +41,7 @@ CLOSE_TOO_SLOW = 4408
 HEARTBEAT_S = 15.0
 
 _readers = ThreadPoolExecutor(4, thread_name_prefix="kefu-read")
+BUSY = ServiceError("busy", str(gettext_lazy("服务器有点忙，请稍后重试。")))
 
 
 async def run_sync(fn: Callable[..., T], *args: Any) -> T:
@@ -106,6 +109,11 @@ async def _serve(ws: WebSocket, conn: Conn, handle: Callable[[dict[str, Any]], A
             try:
                 frame = parse_frame(message.get("text"))
                 await handle(frame)
+            except DatabaseError:
+                # The database is overloaded or restarting: say so, keep the socket;
+                # the client retries with the same client_id.
+                log.exception("database error while handling a frame")
+                conn.offer(_error(BUSY, frame.get("client_id")))
             except BadFrame as exc:
                 conn.offer(orjson.dumps(
                     {"type": "error", "code": "bad_frame", "message": str(exc)}

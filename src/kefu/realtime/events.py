@@ -24,12 +24,14 @@ class Event:
     waiting: bool = False
     # For typing: "customer" or "agent" (who is typing), so it is not echoed back.
     by: str = ""
+    previous_assignee_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_wire(self) -> dict[str, Any]:
         return {
             "s": self.shop_id, "k": self.kind, "c": self.conversation_id, "f": self.frame,
             "a": self.assignee_id, "w": self.waiting, "b": self.by,
+            "p": self.previous_assignee_id,
         }
 
     @classmethod
@@ -37,4 +39,5 @@ class Event:
         return cls(
             shop_id=data["s"], kind=data["k"], conversation_id=data["c"], frame=data["f"],
             assignee_id=data["a"], waiting=data["w"], by=data["b"],
+            previous_assignee_id=data.get("p"),
         )

@@ -69,7 +69,7 @@ class Room:
     def __init__(self) -> None:
         self.agents: set[Conn] = set()
         self.visitors: dict[int | None, set[Conn]] = defaultdict(set)
-        self.summaries: dict[int, str] = {}
+        self.summaries: dict[int, tuple[Event, str, frozenset[int]]] = {}
         self.flush_scheduled = False
 
     def __len__(self) -> int:
@@ -219,8 +219,14 @@ class Hub:
                         conn.offer(text)
 
     def _queue_summary(self, room: Room, event: Event) -> None:
-        # The list only needs each conversation's latest state: coalesce bursts.
-        room.summaries[event.conversation_id] = orjson.dumps(event.frame).decode()
+        # The list only needs each conversation's latest state: coalesce bursts,
+        # but remember everyone who held it in between so they hear it moved.
+        earlier = room.summaries.get(event.conversation_id)
+        holders = set(earlier[2]) if earlier else set()
+        holders.update(h for h in (event.assignee_id, event.previous_assignee_id) if h)
+        room.summaries[event.conversation_id] = (
+            event, orjson.dumps(event.frame).decode(), frozenset(holders)
+        )
         if not room.flush_scheduled and self.loop is not None:
             room.flush_scheduled = True
             self.loop.call_later(SUMMARY_FLUSH_S, self._flush_summaries, room)
@@ -228,9 +234,12 @@ class Hub:
     def _flush_summaries(self, room: Room) -> None:
         room.flush_scheduled = False
         summaries, room.summaries = room.summaries, {}
-        for conn in room.agents:
-            for text in summaries.values():
-                conn.offer(text)
+        for event, text, holders in summaries.values():
+            for conn in room.agents:
+                # Only those the change concerns: owners/supervisors, whoever holds or
+                # held it, anyone who opened it, and everyone while it waits.
+                if conn.wants_message(event) or conn.member_id in holders:
+                    conn.offer(text)
 
 
 hub = Hub()

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kefu.errors import ServiceError
-from kefu.shops.models import Role, Shop
+from kefu.shops.models import FaqMode, Role, Shop
 
 WEEKDAYS = [
     ("0", _("周一")),
@@ -37,7 +37,11 @@ class ServiceErrorForm(forms.Form):
 
 
 class ShopSettingsForm(ServiceErrorForm):
-    service_error_fields: ClassVar[dict[str, str]] = {"bad_name": "name", "bad_days": "open_days"}
+    service_error_fields: ClassVar[dict[str, str]] = {
+        "bad_name": "name",
+        "bad_days": "open_days",
+        "bad_threshold": "faq_threshold",
+    }
 
     name = forms.CharField(label=_("店铺名称"), max_length=80)
     hours_start = forms.TimeField(
@@ -73,7 +77,9 @@ class ShopSettingsForm(ServiceErrorForm):
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("所有客服都接待满时自动发送。可写 {排队人数}，发送时换成顾客在队伍中排第几位。"),
+        help_text=_(
+            "所有客服都接待满时自动发送。可写 {排队人数}，发送时换成顾客在队伍中排第几位。"
+        ),
     )
     announcement = forms.CharField(
         label=_("店铺公告"),
@@ -87,6 +93,33 @@ class ShopSettingsForm(ServiceErrorForm):
         max_value=500,
         help_text=_("每位客服同时接待的会话数，成员页可以单独调整。"),
     )
+    no_bargain = forms.BooleanField(
+        label=_("不议价"),
+        required=False,
+        help_text=_("勾选后，客服回复里答应降价或打折时，检查会提醒。"),
+    )
+    free_shipping_threshold = forms.DecimalField(
+        label=_("包邮门槛（元）"),
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        help_text=_("满多少元包邮；客服对不满门槛的订单答应包邮时，检查会提醒。留空表示不设门槛。"),
+    )
+    faq_mode = forms.ChoiceField(
+        label=_("常见问题自动回答"),
+        choices=FaqMode.choices,
+        required=False,  # a form without it leaves the shop's choice as it is
+        help_text=_("自动回答会标为“智能助手”发出，会话仍留在队列里等客服接待。"),
+    )
+    faq_threshold = forms.FloatField(
+        label=_("自动回答的匹配度门槛"),
+        required=False,
+        min_value=0,
+        max_value=1,
+        widget=forms.NumberInput(attrs={"step": "0.05"}),
+        help_text=_("0 到 1 之间，越高越谨慎。选“匹配度高于门槛时自动回答”时使用，建议 0.8。"),
+    )
 
     @classmethod
     def initial_for(cls, shop: Shop) -> dict[str, Any]:
@@ -98,6 +131,9 @@ class ShopSettingsForm(ServiceErrorForm):
         """The cleaned values in the shape update_shop_settings takes."""
         fields = dict(self.cleaned_data)
         fields["open_days"] = "".join(sorted(fields["open_days"]))
+        for optional in ("faq_mode", "faq_threshold"):
+            if fields.get(optional) in ("", None):
+                fields.pop(optional, None)
         return fields
 
 

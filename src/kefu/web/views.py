@@ -86,6 +86,7 @@ def _nav(member: Membership | None) -> dict[str, Any]:
     return {
         "can_edit_settings": role == Role.OWNER,
         "can_edit_quick_replies": role in (Role.OWNER, Role.SUPERVISOR),
+        "can_edit_playbook": role in (Role.OWNER, Role.SUPERVISOR),
         "shows_admin_links": role in (Role.OWNER, Role.SUPERVISOR),
     }
 

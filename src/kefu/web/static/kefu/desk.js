@@ -5,6 +5,7 @@
 // sends go again with the same client_id.
 
 import { createApi } from "./desk_api.js";
+import { createAssist } from "./desk_assist.js";
 import { ConversationList, avatarHue, avatarText, waitingText } from "./desk_list.js";
 import { QuickReplyPicker } from "./desk_quick_replies.js";
 import { TransferDialog } from "./desk_transfer.js";
@@ -28,6 +29,7 @@ const STRINGS = {
   transferred: (name) => `已转接给 ${name}。`,
   closed: "会话已结束。",
   sendFailed: "发送失败，请重试。",
+  notSent: "未发送，已放回回复框。",
   title: (n, shop) => (n ? `(${n}) 工作台 · ${shop}` : `工作台 · ${shop}`),
 };
 
@@ -96,6 +98,14 @@ const picker = new QuickReplyPicker({
   api,
   conversationId: () => activeId,
 });
+const assist = createAssist({
+  api,
+  input: ui.input,
+  toast: (text, isError) => toast(text, isError),
+  activeId: () => activeId,
+  conversations,
+  onMood: () => scheduleRefresh(),
+});
 const transferDialog = new TransferDialog({
   dialog: $("transfer-dialog"),
   api,
@@ -156,6 +166,8 @@ function handleFrame(frame) {
       return upsert(frame.conversation);
     case "typing":
       return handleTyping(frame);
+    case "analysis":
+      return assist.analysis(frame);
     case "error":
       return handleError(frame);
     default:
@@ -172,9 +184,7 @@ function handleReady(frame) {
   for (const session of sessions.values()) {
     if (!session.opened) continue;
     socket.send({ type: "open", conversation: session.id, after_seq: session.messages.lastSeq(session.id) });
-    for (const item of session.outbox) {
-      socket.send({ type: "message", conversation: session.id, client_id: item.client_id, text: item.text });
-    }
+    for (const item of session.outbox) socket.send(messageFrame(session.id, item));
   }
   if (!tabChosen) {
     // Start where the work is: my own chats if I have any, else the queue.
@@ -193,7 +203,10 @@ function handleReady(frame) {
 function handleHistory(frame) {
   const session = sessions.get(frame.conversation);
   if (!session) return;
-  for (const message of frame.messages) session.messages.add(message);
+  for (const message of frame.messages) {
+    session.messages.add(message);
+    assist.messageShown(session.messages, message);
+  }
   markRead(session.id);
 }
 
@@ -210,12 +223,14 @@ function handleMessage(message) {
   if (session && session.opened) {
     const shownBefore = session.messages.lastSeq(id);
     const isNew = session.messages.add(message);
+    assist.messageShown(session.messages, message);
     forgetSent(session, message.client_id);
     if (message.seq > shownBefore + 1 && shownBefore > 0) {
       // A frame went missing between reconnects: ask for the gap again.
       socket.send({ type: "open", conversation: id, after_seq: shownBefore });
     }
     if (isNew && message.sender === "customer") {
+      assist.customerWrote(id);
       if (id === activeId && document.visibilityState === "visible") markRead(id);
       else if (conv) conv.unread = (conv.unread || 0) + 1;
     }
@@ -228,6 +243,7 @@ function handleAck(frame) {
   if (!session) return;
   forgetSent(session, frame.client_id);
   session.messages.add(frame.message);
+  assist.messageShown(session.messages, frame.message);
 }
 
 function forgetSent(session, clientId) {
@@ -264,6 +280,10 @@ function handleError(frame) {
   }
   const item = session.outbox.find((entry) => entry.client_id === frame.client_id);
   forgetSent(session, frame.client_id);
+  if (frame.code === "needs_confirmation" && item) {
+    askToConfirm(session, item, frame);
+    return;
+  }
   const retryable = !PERMANENT_ERRORS.has(frame.code);
   if (item && retryable) session.failed.set(frame.client_id, item.text);
   session.messages.fail(frame.client_id, frame.message || STRINGS.sendFailed, { retryable });
@@ -306,6 +326,7 @@ function select(id) {
   }
   ui.input.value = session.draft;
   ui.jump.hidden = true;
+  assist.selected(id);
   history.replaceState(null, "", `#c=${id}`);
   refresh();
   session.messages.scrollToBottom();
@@ -336,14 +357,66 @@ function sendReply() {
     return;
   }
   const session = sessionFor(activeId);
-  const clientId = newClientId();
-  session.outbox.push({ client_id: clientId, text });
-  session.messages.addPending(clientId, { text });
+  const item = { client_id: newClientId(), text };
+  session.outbox.push(item);
+  session.messages.addPending(item.client_id, { text });
   ui.input.value = "";
   session.draft = "";
   updateCounter();
   stopTyping();
-  socket.send({ type: "message", conversation: activeId, client_id: clientId, text });
+  assist.draftChanged();
+  socket.send(messageFrame(activeId, item));
+}
+
+/** The socket frame for an outbox item; `confirm` only once the agent said "send anyway". */
+function messageFrame(conversationId, item) {
+  const frame = { type: "message", conversation: conversationId, client_id: item.client_id, text: item.text };
+  if (item.confirm) frame.confirm = true;
+  return frame;
+}
+
+/**
+ * The server wants an explicit "send anyway" (a high-severity finding). Nothing was stored:
+ * the text goes back into the draft at once, so it is never lost, then the dialog asks.
+ */
+function askToConfirm(session, item, frame) {
+  session.messages.pending.get(item.client_id)?.remove();
+  session.messages.pending.delete(item.client_id);
+  setDraft(session, joinDrafts(item.text, draftOf(session)));
+  assist.confirm.ask({
+    text: item.text,
+    message: frame.message,
+    findings: Array.isArray(frame.findings) ? frame.findings : [],
+    onSend: () => {
+      const draft = draftOf(session);
+      if (draft.trim() === item.text) setDraft(session, "");
+      else if (draft.startsWith(`${item.text}\n`)) setDraft(session, draft.slice(item.text.length + 1));
+      const again = { client_id: item.client_id, text: item.text, confirm: true };
+      session.outbox.push(again);
+      session.messages.addPending(again.client_id, { text: again.text });
+      socket.send(messageFrame(session.id, again));
+    },
+    onEdit: () => {
+      if (session.id === activeId && !ui.input.disabled) ui.input.focus();
+      toast(STRINGS.notSent);
+    },
+  });
+}
+
+function draftOf(session) {
+  return session.id === activeId ? ui.input.value : session.draft;
+}
+
+function joinDrafts(refused, current) {
+  return current.trim() ? `${refused}\n${current}` : refused;
+}
+
+function setDraft(session, text) {
+  session.draft = text;
+  if (session.id !== activeId) return;
+  ui.input.value = text;
+  updateCounter();
+  assist.draftChanged();
 }
 
 function retrySend(conversationId, clientId) {
@@ -351,9 +424,10 @@ function retrySend(conversationId, clientId) {
   const text = session && session.failed.get(clientId);
   if (!text) return;
   session.failed.delete(clientId);
-  session.outbox.push({ client_id: clientId, text });
+  const item = { client_id: clientId, text };
+  session.outbox.push(item);
   session.messages.retrying(clientId);
-  socket.send({ type: "message", conversation: conversationId, client_id: clientId, text });
+  socket.send(messageFrame(conversationId, item));
 }
 
 // --- typing, both ways ----------------------------------------------------------------------
@@ -529,6 +603,7 @@ ui.input.addEventListener("input", () => {
   picker.update();
   updateCounter();
   noteTyping();
+  assist.draftChanged();
 });
 ui.send.addEventListener("click", () => {
   sendReply();

@@ -146,7 +146,11 @@ export class CoachPanel {
     this.renderFaq(data.faq);
     this.renderSuggestions(data.suggestions || []);
     this.renderQuick(data.quick_replies || []);
-    this.bargain.show(conversation, data.products || [], { open: !!data.guide && data.guide.kind === "bargain" });
+    const haggling = !!data.guide && data.guide.kind === "bargain";
+    // For a haggler the bargaining panel is the guide: it moves up under the hint.
+    if (haggling) this.els.guideBlock.after(this.bargain.root);
+    else this.els.body.insertBefore(this.bargain.root, this.els.error);
+    this.bargain.show(conversation, data.products || [], { open: haggling });
   }
 
   renderReading(coach) {
