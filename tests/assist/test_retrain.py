@@ -8,16 +8,28 @@ import random
 import pytest
 
 from kefu.assist import dataset
+from kefu.assist.classifier import TrainingConfig
 from kefu.assist.dataset import LabelledMessage
 from kefu.assist.labels import INTENTS
 from kefu.assist.retrain import RetrainResult, read_labels, reference_classifier, retrain
-from kefu.assist.classifier import TrainingConfig
 
 # Engraving requests: the base reads them as inquiries; this shop files them as orders.
 ITEMS = ["杯子", "保温杯", "水杯", "情侣杯", "儿童杯", "马克杯"]
-ASKS = ["能刻字吗", "可以刻字吗", "刻字要加钱吗", "能帮我刻个名字吗", "可以定制刻字不", "刻英文可以吗"]
+ASKS = [
+    "能刻字吗",
+    "可以刻字吗",
+    "刻字要加钱吗",
+    "能帮我刻个名字吗",
+    "可以定制刻字不",
+    "刻英文可以吗",
+]
 OPENERS = ["", "亲，", "你好，", "老板，"]
-HELD_OUT = ["我想在保温杯上刻字可以吗", "杯子上能刻我女儿名字吗", "你们有刻字服务没", "刻字的话几天能发货"]
+HELD_OUT = [
+    "我想在保温杯上刻字可以吗",
+    "杯子上能刻我女儿名字吗",
+    "你们有刻字服务没",
+    "刻字的话几天能发货",
+]
 
 
 def order(text: str) -> LabelledMessage:
@@ -26,27 +38,27 @@ def order(text: str) -> LabelledMessage:
 
 @pytest.fixture(scope="module")
 def base() -> list[LabelledMessage]:
-    return dataset.load_messages("train")[::8]  # a small base: each training < 1 s
+    return dataset.load_messages("train")[::4]  # a quarter of the base: each training ~1 s
 
 
 @pytest.fixture(scope="module")
 def dev() -> list[LabelledMessage]:
-    return dataset.load_messages("dev")[::3]
+    return dataset.load_messages("dev")
 
 
 @pytest.fixture(scope="module")
 def engraving(base, dev) -> RetrainResult:  # type: ignore[no-untyped-def]
     texts = [f"{o}{i}{a}" for o, i, a in itertools.product(OPENERS, ITEMS, ASKS)]
     random.Random(4).shuffle(texts)
-    return retrain([order(text) for text in texts[:40]], base=base, dev=dev)
+    return retrain([order(text) for text in texts[:30]], base=base, dev=dev)
 
 
 @pytest.fixture(scope="module")
 def shifted(base) -> list[LabelledMessage]:  # type: ignore[no-untyped-def]
-    """Half the base relabelled to the next intent along: corrections that contradict it all."""
+    """A third of the base relabelled to the next intent along: corrections that contradict it all."""
     intents = list(INTENTS)
     relabelled = []
-    for message in base[: len(base) // 2]:
+    for message in base[: len(base) // 3]:
         intent = intents[(intents.index(message.intent) + 1) % len(intents)]
         kind = "price" if intent == "objection" else None
         relabelled.append(LabelledMessage(message.text, intent, kind, message.emotion))
@@ -63,7 +75,7 @@ def test_new_model_follows_corrections_on_held_out_similar_texts(base, engraving
     held_out = [order(text) for text in HELD_OUT]
     before = read_labels(reference_classifier(base, TrainingConfig(), on_disk=False), held_out)
     assert sum(intent == "order" for intent, _, _ in before) <= 1
-    # when retrained on 40 corrections that call them orders
+    # when retrained on 30 corrections that call them orders
     after = read_labels(engraving.classifier, held_out)
     # then texts it never saw follow the shop's reading
     assert sum(intent == "order" for intent, _, _ in after) >= 3
@@ -72,7 +84,10 @@ def test_new_model_follows_corrections_on_held_out_similar_texts(base, engraving
 def test_model_that_learned_a_clear_pattern_switches(engraving: RetrainResult) -> None:
     assert engraving.switch, engraving.reason
     corrections = engraving.figures["after"]["corrections"]
-    assert corrections["intent_accuracy"] > engraving.figures["before"]["corrections"]["intent_accuracy"]
+    assert (
+        corrections["intent_accuracy"]
+        > engraving.figures["before"]["corrections"]["intent_accuracy"]
+    )
 
 
 def test_garbage_corrections_that_lower_dev_do_not_switch(garbage: RetrainResult) -> None:

@@ -84,3 +84,15 @@ def test_members_of_another_shop_are_out_of_reach(make_shop):
         shop_services.update_member(actor=ours.owner, member_id=theirs.agent.id, capacity=1)
     assert err.value.code == "no_member"
     assert {m.shop_id for m in shop_services.list_members(actor=ours.owner)} == {ours.shop.id}
+
+
+@pytest.mark.parametrize("field,value,code", [
+    ("faq_threshold", 1.5, "bad_threshold"),
+    ("faq_threshold", -0.1, "bad_threshold"),
+    ("free_shipping_threshold", -1, "bad_free_shipping"),
+])
+def test_shop_rules_out_of_range_are_refused(make_shop, field, value, code):
+    people = make_shop()
+    with pytest.raises(ServiceError) as err:
+        shop_services.update_shop_settings(actor=people.owner, **{field: value})
+    assert err.value.code == code

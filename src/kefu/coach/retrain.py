@@ -62,7 +62,9 @@ def gather_corrections(shop: Shop) -> tuple[list[LabelledMessage], int]:
     are left out. Ordered by their latest correction, oldest first.
     """
     rows = (
-        Correction.objects.filter(shop=shop, message__shop=shop, message__sender=SenderKind.CUSTOMER)
+        Correction.objects.filter(
+            shop=shop, message__shop=shop, message__sender=SenderKind.CUSTOMER
+        )
         .select_related("message")
         .order_by("created_at", "pk")
     )
@@ -135,7 +137,11 @@ def _run(row: ShopModel) -> ShopModel:
             path = str(relative)
     except Exception as error:  # noqa: BLE001 - recorded on the row for the owner, and logged
         log.exception("retraining shop %s failed", shop.pk)
-        row.state, row.reason, row.finished_at = RetrainState.FAILED, str(error)[:500], timezone.now()
+        row.state, row.reason, row.finished_at = (
+            RetrainState.FAILED,
+            str(error)[:500],
+            timezone.now(),
+        )
         row.save(update_fields=["state", "reason", "finished_at"])
         raise
     with transaction.atomic():
@@ -206,7 +212,7 @@ def status(shop: Shop) -> dict[str, Any]:
         return {"state": "idle", "figures": {}, "switched": False, "reason": ""}
     stale = run.state == RetrainState.RUNNING and run.created_at < timezone.now() - STALE_AFTER
     return {
-        "state": RetrainState.FAILED.value if stale else run.state,
+        "state": "failed" if stale else run.state,
         "figures": run.figures,
         "switched": bool(run.figures.get("switched", False)),
         "reason": run.reason,
@@ -270,7 +276,9 @@ def shop_classifier(shop_id: int) -> Classifier | None:
         try:
             classifier = Classifier.load(Path(settings.DATA_DIR) / relative)
         except (OSError, ValueError, KeyError):
-            log.warning("shop %s: model %s cannot be loaded; using the base model", shop_id, relative)
+            log.warning(
+                "shop %s: model %s cannot be loaded; using the base model", shop_id, relative
+            )
             return None
         _models[shop_id] = (pk, classifier)
         return classifier

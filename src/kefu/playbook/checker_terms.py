@@ -21,10 +21,12 @@ SEVERITY_NAMES: dict[str, str] = {"high": "严重", "medium": "一般", "low": "
 
 def shop_terms(shop_id: int) -> list[ShopTerm]:
     """The shop's words as the checker takes them (`check_reply(text, extra_terms=...)`)."""
-    return [
-        ShopTerm(term=t.term, category=t.category, severity=t.severity, suggestion=t.suggestion)
-        for t in CheckerTerm.objects.filter(shop_id=shop_id).order_by("term")
-    ]
+    terms = []
+    for row in CheckerTerm.objects.filter(shop_id=shop_id).order_by("term"):
+        if row.category in FINDING_CATEGORIES and row.severity in SEVERITIES and row.term.strip():
+            terms.append(ShopTerm(row.term, row.category, row.severity, row.suggestion))
+        # else: typed into the admin past the services' checks; not a word the checker knows
+    return terms
 
 
 def list_checker_terms(*, actor: Membership) -> list[CheckerTerm]:

@@ -165,6 +165,10 @@ def update_shop_settings(*, actor: Membership, **fields: Any) -> Shop:
     shop = Shop.objects.select_for_update().get(id=actor.shop_id)
     if "name" in fields and not str(fields["name"]).strip():
         raise ServiceError("bad_name", _("请填写店铺名称。"))
+    if "faq_threshold" in fields and not 0 <= float(fields["faq_threshold"]) <= 1:
+        raise ServiceError("bad_threshold", _("匹配度门槛应在 0 到 1 之间。"))
+    if fields.get("free_shipping_threshold") is not None and fields["free_shipping_threshold"] < 0:
+        raise ServiceError("bad_free_shipping", _("包邮门槛不能小于 0。"))
     if "open_days" in fields:
         days = "".join(sorted(set(str(fields["open_days"]))))
         if any(d not in "0123456" for d in days):

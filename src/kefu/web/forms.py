@@ -107,7 +107,7 @@ class ShopSettingsForm(ServiceErrorForm):
         help_text=_("满多少元包邮；客服对不满门槛的订单答应包邮时，检查会提醒。留空表示不设门槛。"),
     )
     faq_mode = forms.ChoiceField(
-        label=_("常见问题自动回答"),
+        label=_("自动回答方式"),
         choices=FaqMode.choices,
         required=False,  # a form without it leaves the shop's choice as it is
         help_text=_("自动回答会标为“智能助手”发出，会话仍留在队列里等客服接待。"),

@@ -56,6 +56,7 @@ export function createAssist({ api, input, toast, activeId, conversations, onMoo
     error: $("bargain-error"),
     result: $("bargain-result"),
     none: $("bargain-none"),
+    flag: $("bargain-flag"),
     api,
     onInsert: insert,
     onProduct: () => {
@@ -73,6 +74,7 @@ export function createAssist({ api, input, toast, activeId, conversations, onMoo
       guide: $("coach-guide"),
       faqBlock: $("coach-faq-block"),
       faq: $("coach-faq"),
+      suggestionsBlock: $("coach-suggestions-block"),
       suggestions: $("coach-suggestions"),
       suggestionsEmpty: $("coach-suggestions-empty"),
       quickBlock: $("coach-quick-block"),

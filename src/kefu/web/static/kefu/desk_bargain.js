@@ -11,10 +11,11 @@ const STRINGS = {
   offer: (price) => `建议报价 ¥${price}`,
   concession: (c) => `让 ¥${c}`,
   final: "已到最后一口价",
-  giftInstead: (g) => `再砍就别降价了，改送：${g}`,
+  giftInstead: "不想降价时，可以改送赠品：",
   useIt: "放入回复框",
   badRounds: "已报过的价请填数字，用逗号隔开。",
   noProduct: "请先选一个商品。",
+  choose: "— 选择顾客问的商品 —",
   option: (name, price) => `${name}（¥${price}）`,
 };
 
@@ -31,7 +32,7 @@ export class BargainPanel {
   /**
    * @param {{root: HTMLDetailsElement, product: HTMLSelectElement, prices: HTMLElement,
    *   rounds: HTMLInputElement, customerType: HTMLSelectElement, button: HTMLButtonElement,
-   *   error: HTMLElement, result: HTMLElement, none: HTMLElement, api: object,
+   *   error: HTMLElement, result: HTMLElement, none: HTMLElement, flag: HTMLElement, api: object,
    *   onInsert: (text: string) => void, onProduct: (productId: number|null) => void}} options
    */
   constructor(options) {
@@ -59,25 +60,37 @@ export class BargainPanel {
 
   /** The product chosen for a conversation in this panel (for the coach's {商品}/{价格}). */
   productFor(conversation) {
-    return this.chosen.get(conversation) || null;
+    const chosen = this.chosen.get(conversation);
+    if (chosen) return chosen;
+    return this.products.length === 1 && conversation === this.conversation ? this.products[0].id : null;
   }
 
   /** A conversation's coach answer arrived: its products fill the picker. */
-  show(conversation, products, { open = false } = {}) {
+  show(conversation, products, { open = false, haggling = false } = {}) {
     const switched = conversation !== this.conversation;
     this.conversation = conversation;
     this.products = Array.isArray(products) ? products : [];
     this.none.hidden = this.products.length > 0;
     this.product.disabled = !this.products.length;
     this.button.disabled = !this.products.length;
-    let chosen = this.chosen.get(conversation);
-    if (!this.products.some((p) => p.id === chosen)) chosen = this.products[0] ? this.products[0].id : null;
-    this.product.replaceChildren(...this.products.map((p) => {
+    let chosen = this.chosen.get(conversation) || null;
+    if (!this.products.some((p) => p.id === chosen)) chosen = null;
+    // One product is the only choice; with more the agent says which one the chat is about
+    // (the coach then fills {商品} and {价格} from it).
+    if (chosen === null && this.products.length === 1) chosen = this.products[0].id;
+    const options = this.products.map((p) => {
       const option = el("option", null, STRINGS.option(p.name, p.list_price));
       option.value = String(p.id);
       return option;
-    }));
-    if (chosen !== null) this.product.value = String(chosen);
+    });
+    if (this.products.length > 1) {
+      const none = el("option", null, STRINGS.choose);
+      none.value = "";
+      options.unshift(none);
+    }
+    this.product.replaceChildren(...options);
+    this.product.value = chosen !== null ? String(chosen) : "";
+    this.flag.hidden = !haggling;
     if (switched) {
       this.result.hidden = true;
       this.error.hidden = true;
@@ -157,7 +170,17 @@ export class BargainPanel {
     if (offer.concession && Number(offer.concession) > 0) head.append(" ", el("span", "muted", STRINGS.concession(offer.concession)));
     if (offer.final) head.append(" ", el("span", "chip chip--final", STRINGS.final));
     const parts = [head];
-    if (offer.gift_alternative) parts.push(el("p", "bargain__alt", STRINGS.giftInstead(offer.gift_alternative)));
+    const alternative = [];
+    if (offer.gift_alternative) {
+      const alt = el("p", "bargain__alt");
+      alt.append(el("span", "muted", STRINGS.giftInstead), el("br"), offer.gift_alternative, " ");
+      const useAlt = el("button", "btn btn--sm bargain__use-alt", STRINGS.useIt);
+      useAlt.type = "button";
+      useAlt.dataset.action = "bargain-use-gift";
+      useAlt.addEventListener("click", () => this.onInsert(offer.gift_alternative));
+      alt.append(useAlt);
+      alternative.push(alt);
+    }
     const wording = el("p", "bargain__wording", offer.wording || "");
     const use = el("button", "btn btn--sm", STRINGS.useIt);
     use.type = "button";
@@ -171,7 +194,7 @@ export class BargainPanel {
       this.rounds.value = offered.join(", ");
       this.onInsert(offer.wording || "");
     });
-    parts.push(wording, use);
+    parts.push(wording, use, ...alternative);
     this.result.replaceChildren(...parts);
     this.result.hidden = false;
   }

@@ -16,8 +16,7 @@ const STRINGS = {
   },
   readingHead: "顾客最新一句",
   notRead: "还没有读到顾客的消息。",
-  guide: { complaint: "投诉处理六步", closing: "促成交技巧", bargain: "顾客在砍价" },
-  bargainHint: "用下面的议价助手按轮次让价，每次让得比上次少。",
+  guide: { complaint: "投诉处理六步", closing: "促成交技巧" },
   current: "现在",
   say: "可以这样说",
   never: "千万别说",
@@ -147,10 +146,10 @@ export class CoachPanel {
     this.renderSuggestions(data.suggestions || []);
     this.renderQuick(data.quick_replies || []);
     const haggling = !!data.guide && data.guide.kind === "bargain";
-    // For a haggler the bargaining panel is the guide: it moves up under the hint.
-    if (haggling) this.els.guideBlock.after(this.bargain.root);
+    // For a haggler the bargaining panel is the guide: open, right under the replies.
+    if (haggling) this.els.suggestionsBlock.after(this.bargain.root);
     else this.els.body.insertBefore(this.bargain.root, this.els.error);
-    this.bargain.show(conversation, data.products || [], { open: haggling });
+    this.bargain.show(conversation, data.products || [], { open: haggling, haggling });
   }
 
   renderReading(coach) {
@@ -225,13 +224,13 @@ export class CoachPanel {
   }
 
   renderGuide(guide) {
-    this.els.guideBlock.hidden = !guide;
-    if (!guide) return;
+    // The bargaining "guide" is the bargaining panel itself (see render).
+    this.els.guideBlock.hidden = !guide || guide.kind === "bargain";
+    if (!guide || guide.kind === "bargain") return;
     this.els.guideTitle.textContent = STRINGS.guide[guide.kind] || "";
     this.els.guideBlock.dataset.kind = guide.kind;
     if (guide.kind === "complaint") this.els.guide.replaceChildren(this.complaintSteps(guide));
     else if (guide.kind === "closing") this.els.guide.replaceChildren(this.closingList(guide.techniques || []));
-    else this.els.guide.replaceChildren(el("p", "muted coach__guide-hint", STRINGS.bargainHint));
   }
 
   complaintSteps(guide) {
