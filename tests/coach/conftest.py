@@ -28,20 +28,35 @@ def customer_says(shop, text: str, *, visitor=None, client_id: str | None = None
     Returns the stored Message (refreshed)."""
     visitor = visitor or chat_services.get_or_create_visitor(shop=shop, token=None)
     n = Message.objects.filter(conversation__visitor=visitor).count()
-    (stored,), events = chat_services.store_messages([chat_services.Outgoing(
-        shop_id=shop.id, visitor_id=visitor.id, client_id=client_id or f"c{n + 1}", text=text,
-    )])
-    assert stored.error is None
+    (stored,), events = chat_services.store_messages(
+        [
+            chat_services.Outgoing(
+                shop_id=shop.id,
+                visitor_id=visitor.id,
+                client_id=client_id or f"c{n + 1}",
+                text=text,
+            )
+        ]
+    )
+    assert stored.error is None and stored.message is not None
     analyzer.handle(jobs_from_events(events))
     return Message.objects.get(id=stored.message["id"])
 
 
 def agent_says(member, conversation_id: int, text: str, *, confirm: bool = False):  # type: ignore[no-untyped-def]
     n = Message.objects.filter(conversation_id=conversation_id).count()
-    (stored,), _events = chat_services.store_messages([chat_services.Outgoing(
-        shop_id=member.shop_id, member_id=member.id, conversation_id=conversation_id,
-        client_id=f"a{n + 1}", text=text, confirm=confirm,
-    )])
+    (stored,), _events = chat_services.store_messages(
+        [
+            chat_services.Outgoing(
+                shop_id=member.shop_id,
+                member_id=member.id,
+                conversation_id=conversation_id,
+                client_id=f"a{n + 1}",
+                text=text,
+                confirm=confirm,
+            )
+        ]
+    )
     return stored
 
 

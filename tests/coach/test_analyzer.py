@@ -49,9 +49,17 @@ def test_images_and_agent_messages_are_not_read(make_shop):
     people = make_shop()
     visitor = chat_services.get_or_create_visitor(shop=people.shop, token=None)
 
-    (_stored,), events = chat_services.store_messages([chat_services.Outgoing(
-        shop_id=people.shop.id, visitor_id=visitor.id, client_id="img", text="", image="x.png",
-    )])
+    (_stored,), events = chat_services.store_messages(
+        [
+            chat_services.Outgoing(
+                shop_id=people.shop.id,
+                visitor_id=visitor.id,
+                client_id="img",
+                text="",
+                image="x.png",
+            )
+        ]
+    )
 
     assert jobs_from_events(events) == []
 

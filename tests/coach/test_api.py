@@ -35,8 +35,7 @@ def test_check_returns_the_checkers_findings(make_shop):
 def test_check_warns_when_a_no_bargain_shop_offers_a_discount(make_shop):
     people = make_shop(no_bargain=True)
 
-    body = post(logged_in(people.agent), "/api/coach/check",
-                {"text": "亲，给您优惠10元吧"}).json()
+    body = post(logged_in(people.agent), "/api/coach/check", {"text": "亲，给您优惠10元吧"}).json()
 
     assert [(w["rule"], w["text"]) for w in body["warnings"]] == [("no_bargain", "优惠")]
 
@@ -57,7 +56,7 @@ def test_check_warns_about_free_shipping_below_the_threshold_naming_it(make_shop
     (warning,) = body["warnings"]
     assert warning["rule"] == "free_shipping" and warning["text"] == "包邮"
     assert "99" in warning["message"]
-    assert "好的亲，给您包邮哦"[warning["start"]:warning["end"]] == "包邮"
+    assert "好的亲，给您包邮哦"[warning["start"] : warning["end"]] == "包邮"
 
 
 # --- the panel --------------------------------------------------------------------------------
@@ -80,25 +79,47 @@ def test_panel_for_a_price_objection_has_methods_with_the_price_filled(make_shop
 
 def test_panel_fills_the_product_when_one_is_picked(make_shop):
     people = make_shop()
-    product = Product.objects.create(shop=people.shop, name="羊毛衫", list_price=Decimal("299"),
-                                     floor_price=Decimal("239"), gift="袜子")
+    product = Product.objects.create(
+        shop=people.shop,
+        name="羊毛衫",
+        list_price=Decimal("299"),
+        floor_price=Decimal("239"),
+        gift="袜子",
+    )
     message = customer_says(people.shop, "这个也太贵了吧，别家才卖80")
 
-    body = logged_in(people.agent).get(
-        f"/api/conversations/{message.conversation_id}/coach?product={product.id}").json()
+    body = (
+        logged_in(people.agent)
+        .get(f"/api/conversations/{message.conversation_id}/coach?product={product.id}")
+        .json()
+    )
 
     assert not any("{价格}" in s["text"] for s in body["suggestions"])
     assert any("299" in s["text"] for s in body["suggestions"] if "{价格}" in s["template"])
-    assert body["products"] == [{"id": product.id, "name": "羊毛衫", "list_price": "299",
-                                 "floor_price": "239", "gift": "袜子"}]
+    assert body["products"] == [
+        {
+            "id": product.id,
+            "name": "羊毛衫",
+            "list_price": "299",
+            "floor_price": "239",
+            "gift": "袜子",
+        }
+    ]
 
 
 def test_a_shop_script_replaces_the_builtin_method_and_its_own_come_first(make_shop):
     people = make_shop()
-    ShopScript.objects.create(shop=people.shop, situation="objection:price", method="比较法",
-                              method_id="compare", why="我们自己的说法", text="亲，{客户}，本店的货您放心～")
-    ShopScript.objects.create(shop=people.shop, situation="objection:price", method="送礼法",
-                              text="给您加一份小礼物哦")
+    ShopScript.objects.create(
+        shop=people.shop,
+        situation="objection:price",
+        method="比较法",
+        method_id="compare",
+        why="我们自己的说法",
+        text="亲，{客户}，本店的货您放心～",
+    )
+    ShopScript.objects.create(
+        shop=people.shop, situation="objection:price", method="送礼法", text="给您加一份小礼物哦"
+    )
     message = customer_says(people.shop, "这个也太贵了吧，别家才卖80")
 
     body = logged_in(people.agent).get(f"/api/conversations/{message.conversation_id}/coach").json()
@@ -112,7 +133,9 @@ def test_a_shop_script_replaces_the_builtin_method_and_its_own_come_first(make_s
 
 def test_panel_shows_the_faq_match_and_fitting_quick_replies(make_shop):
     people = make_shop()
-    FaqEntry.objects.create(shop=people.shop, questions="多久发货\n什么时候发货", answer="48小时内发货")
+    FaqEntry.objects.create(
+        shop=people.shop, questions="多久发货\n什么时候发货", answer="48小时内发货"
+    )
     QuickReply.objects.create(shop=people.shop, keyword="发货", text="{客户}您好，我们当天发货哦")
     QuickReply.objects.create(shop=people.shop, keyword="尺码", text="请参考尺码表")
     message = customer_says(people.shop, "请问什么时候发货呀")
@@ -152,11 +175,13 @@ def test_panel_of_another_shops_conversation_is_not_found(make_shop):
 
 def test_offer_steps_down_and_never_names_the_floor(make_shop):
     people = make_shop()
-    product = Product.objects.create(shop=people.shop, name="羊毛衫", list_price=Decimal("299"),
-                                     floor_price=Decimal("239"))
+    product = Product.objects.create(
+        shop=people.shop, name="羊毛衫", list_price=Decimal("299"), floor_price=Decimal("239")
+    )
 
-    body = post(logged_in(people.agent), "/api/coach/offer",
-                {"product": product.id, "rounds": ["285"]}).json()
+    body = post(
+        logged_in(people.agent), "/api/coach/offer", {"product": product.id, "rounds": ["285"]}
+    ).json()
 
     assert Decimal("239") <= Decimal(body["price"]) < Decimal("285")
     assert "239" not in body["wording"]
@@ -164,8 +189,9 @@ def test_offer_steps_down_and_never_names_the_floor(make_shop):
 
 def test_offer_for_another_shops_product_is_not_found(make_shop):
     mine, theirs = make_shop(), make_shop()
-    product = Product.objects.create(shop=theirs.shop, name="x", list_price=Decimal("10"),
-                                     floor_price=Decimal("8"))
+    product = Product.objects.create(
+        shop=theirs.shop, name="x", list_price=Decimal("10"), floor_price=Decimal("8")
+    )
 
     response = post(logged_in(mine.agent), "/api/coach/offer", {"product": product.id})
 
@@ -179,8 +205,11 @@ def test_a_correction_changes_the_stored_label(make_shop):
     people = make_shop()
     message = customer_says(people.shop, "这个也太贵了吧，别家才卖80")
 
-    body = post(logged_in(people.agent), f"/api/messages/{message.id}/correct",
-                {"field": "objection_type", "value": "source"}).json()
+    body = post(
+        logged_in(people.agent),
+        f"/api/messages/{message.id}/correct",
+        {"field": "objection_type", "value": "source"},
+    ).json()
 
     assert body["coach"]["objection_type"] == "source" and body["coach"]["corrected"] is True
     assert body["coach"]["labels"]["objection_type"] == "货源异议"
@@ -188,15 +217,21 @@ def test_a_correction_changes_the_stored_label(make_shop):
     assert message.meta["coach"]["objection_type"] == "source"
     correction = Correction.objects.get(message=message)
     assert (correction.old_value, correction.new_value, correction.member_id) == (
-        "price", "source", people.agent.id)
+        "price",
+        "source",
+        people.agent.id,
+    )
 
 
 def test_correcting_the_emotion_updates_the_conversations_mood(make_shop):
     people = make_shop()
     message = customer_says(people.shop, "这个也太贵了吧，别家才卖80")
 
-    post(logged_in(people.agent), f"/api/messages/{message.id}/correct",
-         {"field": "emotion", "value": "dissatisfied"})
+    post(
+        logged_in(people.agent),
+        f"/api/messages/{message.id}/correct",
+        {"field": "emotion", "value": "dissatisfied"},
+    )
 
     assert Conversation.objects.get(id=message.conversation_id).mood == "dissatisfied"
 
@@ -205,8 +240,11 @@ def test_another_shops_message_cannot_be_corrected(make_shop):
     mine, theirs = make_shop(), make_shop()
     message = customer_says(theirs.shop, "这个也太贵了吧")
 
-    response = post(logged_in(mine.agent), f"/api/messages/{message.id}/correct",
-                    {"field": "intent", "value": "inquiry"})
+    response = post(
+        logged_in(mine.agent),
+        f"/api/messages/{message.id}/correct",
+        {"field": "intent", "value": "inquiry"},
+    )
 
     assert response.status_code == 404
     assert not Correction.objects.exists()
@@ -217,7 +255,10 @@ def test_an_unknown_label_is_refused(make_shop):
     people = make_shop()
     message = customer_says(people.shop, "这个也太贵了吧")
 
-    response = post(logged_in(people.agent), f"/api/messages/{message.id}/correct",
-                    {"field": "intent", "value": "shouting"})
+    response = post(
+        logged_in(people.agent),
+        f"/api/messages/{message.id}/correct",
+        {"field": "intent", "value": "shouting"},
+    )
 
     assert response.status_code == 400

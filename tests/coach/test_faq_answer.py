@@ -23,8 +23,11 @@ def shop_with_faq(make_shop, mode: str, **settings):  # type: ignore[no-untyped-
 
 
 def assistant_texts(conversation_id: int) -> list[str]:
-    return list(Message.objects.filter(conversation_id=conversation_id, sender="assistant")
-                .order_by("seq").values_list("text", flat=True))
+    return list(
+        Message.objects.filter(conversation_id=conversation_id, sender="assistant")
+        .order_by("seq")
+        .values_list("text", flat=True)
+    )
 
 
 def test_nobody_online_the_assistant_answers_and_the_chat_keeps_waiting(make_shop):
@@ -85,5 +88,9 @@ def test_an_angry_customer_gets_a_person_not_the_faq(make_shop):
     ],
 )
 def test_when_the_assistant_answers(mode, score, online, assigned, expected):
-    assert should_answer(mode=mode, threshold=0.8, score=score, anyone_online=online,
-                         assigned=assigned) is expected
+    assert (
+        should_answer(
+            mode=mode, threshold=0.8, score=score, anyone_online=online, assigned=assigned
+        )
+        is expected
+    )

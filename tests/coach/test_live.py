@@ -53,8 +53,9 @@ def test_the_agent_gets_the_message_then_its_chips(live_server_asgi, make_shop):
     async def scenario() -> None:
         a_ws, _ready = await agent(live_server_asgi, cookie)
         v_ws, _ready = await visitor(live_server_asgi, people.shop)
-        await v_ws.send(json.dumps(
-            {"type": "message", "client_id": "v1", "text": "这个也太贵了吧，别家才卖80"}))
+        await v_ws.send(
+            json.dumps({"type": "message", "client_id": "v1", "text": "这个也太贵了吧，别家才卖80"})
+        )
         seen = await recv_until(a_ws, "message", lambda f: f["message"]["client_id"] == "v1")
         chips = await recv_until(a_ws, "analysis")
         assert chips["message_id"] == seen["message"]["id"]
@@ -81,8 +82,12 @@ def test_a_rude_reply_needs_confirmation_then_is_flagged(live_server_asgi, make_
         v_ws, _ready = await visitor(live_server_asgi, people.shop)
         await v_ws.send(json.dumps({"type": "message", "client_id": "v1", "text": "能便宜点吗"}))
         seen = await recv_until(a_ws, "message", lambda f: f["message"]["client_id"] == "v1")
-        reply = {"type": "message", "conversation": seen["message"]["conversation"],
-                 "client_id": "r1", "text": "爱买不买"}
+        reply = {
+            "type": "message",
+            "conversation": seen["message"]["conversation"],
+            "client_id": "r1",
+            "text": "爱买不买",
+        }
         await a_ws.send(json.dumps(reply))
         error = await recv_until(a_ws, "error")
         assert error["code"] == "needs_confirmation" and error["client_id"] == "r1"
@@ -100,8 +105,9 @@ def test_a_rude_reply_needs_confirmation_then_is_flagged(live_server_asgi, make_
 
 def test_the_floor_price_never_reaches_the_visitor(live_server_asgi, make_shop):
     people = make_shop()
-    product = Product.objects.create(shop=people.shop, name="羊毛衫", list_price=Decimal("299"),
-                                     floor_price=Decimal("237.5"))
+    product = Product.objects.create(
+        shop=people.shop, name="羊毛衫", list_price=Decimal("299"), floor_price=Decimal("237.5")
+    )
     cookie = session_cookie(people.agent)
     staff = logged_in(people.agent)
 
@@ -109,18 +115,33 @@ def test_the_floor_price_never_reaches_the_visitor(live_server_asgi, make_shop):
         a_ws, _ready = await agent(live_server_asgi, cookie)
         v_ws, _ready = await visitor(live_server_asgi, people.shop)
         frames: list[str] = []
-        await v_ws.send(json.dumps({"type": "message", "client_id": "v1", "text": "太贵了，能便宜吗"}))
+        await v_ws.send(
+            json.dumps({"type": "message", "client_id": "v1", "text": "太贵了，能便宜吗"})
+        )
         seen = await recv_until(a_ws, "message", lambda f: f["message"]["client_id"] == "v1")
         conv_id = seen["message"]["conversation"]
         await recv_until(a_ws, "analysis")
         panel = await asyncio.to_thread(
-            lambda: staff.get(f"/api/conversations/{conv_id}/coach?product={product.id}").json())
+            lambda: staff.get(f"/api/conversations/{conv_id}/coach?product={product.id}").json()
+        )
         assert panel["products"][0]["floor_price"] == "237.5"
-        offer = await asyncio.to_thread(lambda: staff.post(
-            "/api/coach/offer", json.dumps({"product": product.id, "rounds": []}),
-            content_type="application/json").json())
-        await a_ws.send(json.dumps({"type": "message", "conversation": conv_id,
-                                    "client_id": "r1", "text": offer["wording"]}))
+        offer = await asyncio.to_thread(
+            lambda: staff.post(
+                "/api/coach/offer",
+                json.dumps({"product": product.id, "rounds": []}),
+                content_type="application/json",
+            ).json()
+        )
+        await a_ws.send(
+            json.dumps(
+                {
+                    "type": "message",
+                    "conversation": conv_id,
+                    "client_id": "r1",
+                    "text": offer["wording"],
+                }
+            )
+        )
         await recv_until(a_ws, "ack")
         await recv_until(v_ws, "message", lambda f: f["message"]["client_id"] == "r1")
         await collect_until_pong(v_ws, frames)
@@ -136,14 +157,21 @@ def test_the_floor_price_never_reaches_the_visitor(live_server_asgi, make_shop):
 
 def test_the_assistant_answers_the_visitor_when_nobody_is_online(live_server_asgi, make_shop):
     people = make_shop(faq_mode=FaqMode.AUTO_OFFLINE)
-    FaqEntry.objects.create(shop=people.shop, questions="多久发货\n什么时候发货",
-                            answer="下单后48小时内发货哦")
+    FaqEntry.objects.create(
+        shop=people.shop, questions="多久发货\n什么时候发货", answer="下单后48小时内发货哦"
+    )
 
     async def scenario() -> None:
         v_ws, _ready = await visitor(live_server_asgi, people.shop)
-        await v_ws.send(json.dumps({"type": "message", "client_id": "v1", "text": "什么时候发货呀"}))
-        answer = await recv_frame(v_ws, "message", lambda f: f["message"]["sender"] == "assistant",
-                                  timeout=FIRST_FAQ_TIMEOUT)
+        await v_ws.send(
+            json.dumps({"type": "message", "client_id": "v1", "text": "什么时候发货呀"})
+        )
+        answer = await recv_frame(
+            v_ws,
+            "message",
+            lambda f: f["message"]["sender"] == "assistant",
+            timeout=FIRST_FAQ_TIMEOUT,
+        )
         assert answer["message"]["text"] == "下单后48小时内发货哦"
         await v_ws.close()
 

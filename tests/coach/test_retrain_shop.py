@@ -227,7 +227,7 @@ def test_cli_prints_before_after_and_the_verdict(make_shop, fake_retrain) -> Non
     assert result.exit_code == 0, result.output
     assert "训练前" in result.output and "训练后" in result.output
     assert "意图 宏平均F1（基准开发集）" in result.output
-    assert "结论：已切换到新模型。" in result.output
+    assert "结论：测试结论" in result.output
     assert ShopModel.objects.get(shop=people.shop).active
 
 

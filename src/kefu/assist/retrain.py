@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -210,7 +212,7 @@ def reference_classifier(
             except (OSError, ValueError, KeyError):
                 model = None  # damaged: train it again below
         if model is None:
-            model = train(base, config, key=f"train-{key}")
+            model = _as_stored(train(base, config, key=f"train-{key}"))
             if on_disk:
                 try:
                     model.save(path)
@@ -218,6 +220,14 @@ def reference_classifier(
                     pass  # a read-only data dir only costs a retraining next time
         _references[key] = model
         return model
+
+
+def _as_stored(model: Classifier) -> Classifier:
+    """The model as it reads after save/load (float16 weights): graded as it will be used."""
+    with tempfile.TemporaryDirectory(prefix="kefu-retrain-") as folder:
+        path = Path(folder) / "model.bin"
+        model.save(path)
+        return Classifier.load(path)
 
 
 def _folds(extras: Sequence[LabelledMessage]) -> list[list[int]]:
@@ -308,7 +318,11 @@ def retrain(
     ]
     reference = reference_classifier(base_messages, config, on_disk=base is None)
     current_model = current if current is not None else reference
-    new_model = train(_merge(base_messages, extras), config, key="shop") if extras else reference
+    new_model = (
+        _as_stored(train(_merge(base_messages, extras), config, key="shop"))
+        if extras
+        else reference
+    )
 
     def figures_for(model: Classifier, on_extras: list[Labels]) -> dict[str, Any]:
         return {

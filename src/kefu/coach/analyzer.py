@@ -5,9 +5,10 @@ settings.KEFU_COACH). That costs the event loop a scan of the batch and one
 queue put; everything else runs in the analyzer's own thread, on whatever
 queued while it was busy (so under load one transaction covers many messages):
 
-1. read each customer text message (`kefu.assist.analyze`, or the shop's own
-   model) with the conversation's previous three customer turns as context, kept
-   in memory (no query; after a restart the first messages go without context);
+1. read each customer text message (`kefu.assist.analyze` in a niced child process,
+   `reader_process.py`; a shop's own model in this thread) with the conversation's
+   previous three customer turns as context, kept in memory (no query; after a
+   restart the first messages go without context);
 2. store Message.meta["coach"] (one bulk update) and Conversation.mood;
 3. publish `analysis` frames to agents, and the list summary when a mood changed;
 4. FAQ auto-answer for shops that enabled it (`send_faq_answers`).
@@ -28,12 +29,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 
+from kefu.assist import analyze
 from kefu.chat import services as chat_services
 from kefu.chat.models import Conversation, Message, SenderKind, Status
 from kefu.coach import autoanswer
-from kefu.coach.reading import coach_dict, mood_for, read_message
+from kefu.coach.reader_process import ReaderPool
+from kefu.coach.reading import classifier_for_shop, coach_dict, mood_for
 from kefu.realtime.events import Event
 from kefu.realtime.hub import hub
 
@@ -66,18 +69,34 @@ def jobs_from_events(events: Iterable[Event]) -> list[Job]:
         message = event.frame["message"]
         if message["sender"] != SenderKind.CUSTOMER or not message["text"]:
             continue
-        jobs.append(Job(event.shop_id, event.conversation_id, message["id"], message["seq"],
-                        message["text"], dict(message.get("meta") or {})))
+        jobs.append(
+            Job(
+                event.shop_id,
+                event.conversation_id,
+                message["id"],
+                message["seq"],
+                message["text"],
+                dict(message.get("meta") or {}),
+            )
+        )
     return jobs
 
 
 def analysis_event(conv: Conversation, message_id: int, seq: int, coach: dict[str, Any]) -> Event:
     """The `analysis` frame, routed to the agents who see the conversation's messages."""
     return Event(
-        shop_id=conv.shop_id, kind="analysis", conversation_id=conv.id,
-        frame={"type": "analysis", "conversation": conv.id, "message_id": message_id,
-               "seq": seq, "coach": coach},
-        assignee_id=conv.assignee_id, waiting=conv.status == Status.WAITING,
+        shop_id=conv.shop_id,
+        kind="analysis",
+        conversation_id=conv.id,
+        frame={
+            "type": "analysis",
+            "conversation": conv.id,
+            "message_id": message_id,
+            "seq": seq,
+            "coach": coach,
+        },
+        assignee_id=conv.assignee_id,
+        waiting=conv.status == Status.WAITING,
     )
 
 
@@ -91,6 +110,7 @@ class Analyzer:
         self.recent: OrderedDict[int, deque[str]] = OrderedDict()
         self.idle = threading.Event()
         self.idle.set()
+        self.process = ReaderPool()
 
     # --- the event-loop side: cheap ---------------------------------------------------------
     def take(self, events: Iterable[Event]) -> None:
@@ -108,9 +128,7 @@ class Analyzer:
         if self.thread is None or not self.thread.is_alive():
             with self.start_lock:
                 if self.thread is None or not self.thread.is_alive():
-                    self.thread = threading.Thread(
-                        target=self._run, name="kefu-coach", daemon=True
-                    )
+                    self.thread = threading.Thread(target=self._run, name="kefu-coach", daemon=True)
                     self.thread.start()
 
     def wait_idle(self, timeout: float) -> bool:
@@ -144,12 +162,13 @@ class Analyzer:
         """Read, store, publish and auto-answer one batch (runs in the analyzer thread)."""
         if not jobs:
             return
-        coaches = [self._read(job) for job in jobs]
+        coaches = self._read_all(jobs)
         events, convs = store_readings(jobs, coaches)
         hub.publish_from_sync(events)
         autoanswer.send_faq_answers(jobs, coaches, convs)
 
-    def _read(self, job: Job) -> dict[str, Any]:
+    def _context(self, job: Job) -> tuple[str, ...]:
+        """The conversation's previous customer turns (then remembers this one)."""
         turns = self.recent.get(job.conversation_id)
         if turns is None:
             turns = self.recent[job.conversation_id] = deque(maxlen=CONTEXT_TURNS)
@@ -157,10 +176,29 @@ class Analyzer:
                 self.recent.popitem(last=False)
         else:
             self.recent.move_to_end(job.conversation_id)
-        coach = coach_dict(read_message(job.shop_id, job.text, tuple(turns)))
+        context = tuple(turns)
         turns.append(job.text)
-        time.sleep(0)  # hand the GIL back to the event loop between messages
-        return coach
+        return context
+
+    def _read_all(self, jobs: list[Job]) -> list[dict[str, Any]]:
+        """Built-in model: in the reader process; a shop's own model: here (it is rare)."""
+        contexts = [self._context(job) for job in jobs]
+        readers = {shop_id: classifier_for_shop(shop_id) for shop_id in {j.shop_id for j in jobs}}
+        coaches: list[dict[str, Any] | None] = [None] * len(jobs)
+        builtin = [i for i, job in enumerate(jobs) if readers[job.shop_id] is None]
+        read = self.process.read([(jobs[i].text, contexts[i]) for i in builtin])
+        if read is not None:
+            for i, coach in zip(builtin, read, strict=True):
+                coaches[i] = coach
+        for i, job in enumerate(jobs):
+            if coaches[i] is None:
+                reader = readers[job.shop_id]
+                analysis = (
+                    reader(job.text, contexts[i]) if reader else analyze(job.text, contexts[i])
+                )
+                coaches[i] = coach_dict(analysis)
+                time.sleep(0)  # in-thread: hand the GIL back to the event loop now and then
+        return coaches  # type: ignore[return-value]
 
 
 def store_readings(
@@ -169,14 +207,14 @@ def store_readings(
     """Store meta["coach"] and moods in one transaction; the events to publish after commit."""
     with transaction.atomic():
         convs = {
-            c.id: c for c in Conversation.objects.select_related("visitor", "assignee", "shop")
-            .filter(id__in={job.conversation_id for job in jobs})
+            c.id: c
+            for c in Conversation.objects.select_related("visitor", "assignee", "shop").filter(
+                id__in={job.conversation_id for job in jobs}
+            )
         }
-        messages = []
         for job, coach in zip(jobs, coaches, strict=True):
             job.meta["coach"] = coach
-            messages.append(Message(id=job.message_id, meta=job.meta))
-        Message.objects.bulk_update(messages, ["meta"])
+        _save_meta(jobs)
         latest: dict[int, tuple[int, dict[str, Any]]] = {}
         for job, coach in zip(jobs, coaches, strict=True):
             if job.conversation_id not in latest or job.seq > latest[job.conversation_id][0]:
@@ -195,10 +233,25 @@ def store_readings(
             Conversation.objects.bulk_update(changed, ["mood"])
     events = [
         analysis_event(convs[job.conversation_id], job.message_id, job.seq, coach)
-        for job, coach in zip(jobs, coaches, strict=True) if job.conversation_id in convs
+        for job, coach in zip(jobs, coaches, strict=True)
+        if job.conversation_id in convs
     ]
     events += [chat_services.summary_event(conv) for conv in changed]
     return events, convs
+
+
+def _save_meta(jobs: list[Job]) -> None:
+    """One prepared UPDATE run for the batch: bulk_update builds a CASE per row, which
+    costs the single SQLite writer lock far longer than this does."""
+    field = Message._meta.get_field("meta")
+    sql = "UPDATE {} SET {} = %s WHERE {} = %s".format(
+        connection.ops.quote_name(Message._meta.db_table),
+        connection.ops.quote_name(field.column),
+        connection.ops.quote_name("id"),
+    )
+    rows = [(field.get_db_prep_save(job.meta, connection), job.message_id) for job in jobs]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 analyzer = Analyzer()

@@ -40,9 +40,7 @@ def check(request: HttpRequest, data: CheckIn) -> dict[str, Any]:
 
 
 @router.get("/conversations/{conversation_id}/coach")
-def panel(
-    request: HttpRequest, conversation_id: int, product: int | None = None
-) -> dict[str, Any]:
+def panel(request: HttpRequest, conversation_id: int, product: int | None = None) -> dict[str, Any]:
     return services.coach_panel(
         actor=_actor(request), conversation_id=conversation_id, product_id=product
     )
@@ -51,7 +49,9 @@ def panel(
 @router.post("/coach/offer")
 def offer(request: HttpRequest, data: OfferIn) -> dict[str, Any]:
     return services.offer_for(
-        actor=_actor(request), product_id=data.product, rounds=data.rounds,
+        actor=_actor(request),
+        product_id=data.product,
+        rounds=data.rounds,
         customer_type=data.customer_type,
     )
 

@@ -50,11 +50,13 @@ def should_answer(
 def _last_answered_entry(conversation_id: int) -> str | None:
     client_id = (
         Message.objects.filter(conversation_id=conversation_id, sender=SenderKind.ASSISTANT)
-        .order_by("-seq").values_list("client_id", flat=True).first()
+        .order_by("-seq")
+        .values_list("client_id", flat=True)
+        .first()
     )
     if not client_id or not client_id.startswith(CLIENT_ID_PREFIX):
         return None
-    return client_id[len(CLIENT_ID_PREFIX):].rsplit("-", 1)[0]
+    return client_id[len(CLIENT_ID_PREFIX) :].rsplit("-", 1)[0]
 
 
 def send_faq_answers(
@@ -77,18 +79,25 @@ def send_faq_answers(
         if conv.shop.faq_mode == FaqMode.AUTO_OFFLINE and conv.shop_id not in online:
             online[conv.shop_id] = shop_services.online_members(conv.shop_id).exists()
         if not should_answer(
-            mode=conv.shop.faq_mode, threshold=conv.shop.faq_threshold, score=match.score,
-            anyone_online=online.get(conv.shop_id, False), assigned=conv.assignee_id is not None,
+            mode=conv.shop.faq_mode,
+            threshold=conv.shop.faq_threshold,
+            score=match.score,
+            anyone_online=online.get(conv.shop_id, False),
+            assigned=conv.assignee_id is not None,
         ):
             continue
         previous = answered.get(conv.id) or _last_answered_entry(conv.id)
         if previous == match.entry_id:
             continue
         answered[conv.id] = match.entry_id
-        outgoing.append(chat_services.Outgoing(
-            shop_id=conv.shop_id, conversation_id=conv.id,
-            client_id=faq_client_id(match.entry_id, job.seq), text=match.answer,
-        ))
+        outgoing.append(
+            chat_services.Outgoing(
+                shop_id=conv.shop_id,
+                conversation_id=conv.id,
+                client_id=faq_client_id(match.entry_id, job.seq),
+                text=match.answer,
+            )
+        )
     if outgoing:
         _results, events = chat_services.store_messages(outgoing)
         hub.publish_from_sync(events)  # store_messages has committed

@@ -62,16 +62,23 @@ def complaint_guide(agent_replies_since: Sequence[str], variables: Mapping[str, 
         }
         for step in guide_for_complaint()
     ]
-    return {"kind": "complaint", "steps": steps,
-            "current_step": complaint_step(agent_replies_since)}
+    return {
+        "kind": "complaint",
+        "steps": steps,
+        "current_step": complaint_step(agent_replies_since),
+    }
 
 
 def closing_guide(variables: Mapping[str, str]) -> dict:
     return {
         "kind": "closing",
         "techniques": [
-            {"method": m.method, "method_id": m.method_id, "why": m.why,
-             "text": fill_template(m.templates[0], variables)}
+            {
+                "method": m.method,
+                "method_id": m.method_id,
+                "why": m.why,
+                "text": fill_template(m.templates[0], variables),
+            }
             for m in closing_techniques()
         ],
     }

@@ -67,8 +67,11 @@ def review_reply(*, shop_id: int, text: str, confirm: bool) -> list[dict[str, An
 def record_flags(flags: Sequence[tuple[int, int, int | None, list[dict[str, Any]]]]) -> None:
     """Store ReviewFlags: (shop_id, message_id, member_id, findings) each; one insert."""
     if flags:
-        ReviewFlag.objects.bulk_create([
-            ReviewFlag(shop_id=shop_id, message_id=message_id, member_id=member_id,
-                       findings=findings)
-            for shop_id, message_id, member_id, findings in flags
-        ])
+        ReviewFlag.objects.bulk_create(
+            [
+                ReviewFlag(
+                    shop_id=shop_id, message_id=message_id, member_id=member_id, findings=findings
+                )
+                for shop_id, message_id, member_id, findings in flags
+            ]
+        )

@@ -55,8 +55,13 @@ def relabelled(coach: dict[str, Any], field: str, value: str) -> dict[str, Any]:
             confidence[key] = 1.0  # a person said so
     if values["objection_type"] is None:
         confidence.pop("objection_type", None)
-    return {**coach, **values, "confidence": confidence, "labels": _names(values),
-            "corrected": True}
+    return {
+        **coach,
+        **values,
+        "confidence": confidence,
+        "labels": _names(values),
+        "corrected": True,
+    }
 
 
 def _names(values: dict[str, str | None]) -> dict[str, str]:

@@ -13,6 +13,12 @@ def _figure(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
+def _padded(text: str, width: int) -> str:
+    """Left-aligned to a terminal width: Chinese characters take two columns."""
+    used = sum(2 if ord(char) > 0x2E7F else 1 for char in text)
+    return text + " " * max(width - used, 0)
+
+
 def retrain_and_report(slug: str) -> None:
     shop = Shop.objects.filter(slug=slug).first()
     if shop is None:
@@ -29,7 +35,7 @@ def retrain_and_report(slug: str) -> None:
         f"纠正样本 {figures['extras']} 条（{run.corrections_used} 次纠正），"
         f"用时 {figures['seconds']} 秒，当前模型：{'本店模型' if figures['current'] == 'shop' else '基础模型'}"
     )
-    typer.echo(f"{'指标':<24}{'训练前':>8}{'训练后':>8}")
+    typer.echo(f"{_padded('指标', 34)}{_padded('训练前', 10)}训练后")
     for name, before, after in figure_rows(figures):
-        typer.echo(f"{name:<24}{_figure(before):>10}{_figure(after):>10}")
-    typer.echo(("结论：已切换到新模型。" if run.active else "结论：未切换。") + run.reason)
+        typer.echo(f"{_padded(name, 34)}{_padded(_figure(before), 10)}{_figure(after)}")
+    typer.echo(f"结论：{run.reason}")

@@ -46,7 +46,7 @@ def _offers(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
         if match.group(0) == "不收运费":
             found.append(match)  # a promise, though it starts with 不
             continue
-        if not _NEGATION.search(text[max(0, match.start() - NEGATION_WINDOW):match.start()]):
+        if not _NEGATION.search(text[max(0, match.start() - NEGATION_WINDOW) : match.start()]):
             found.append(match)
     return found
 
@@ -63,7 +63,10 @@ def rule_warnings(
     if no_bargain:
         warnings += [
             RuleWarning(
-                "no_bargain", m.start(), m.end(), m.group(0),
+                "no_bargain",
+                m.start(),
+                m.end(),
+                m.group(0),
                 _("本店不议价：回复里不要答应便宜或优惠，可以介绍赠品或活动。"),
             )
             for m in _offers(_DISCOUNT, text)
@@ -72,8 +75,12 @@ def rule_warnings(
         threshold = _money(free_shipping_threshold)
         warnings += [
             RuleWarning(
-                "free_shipping", m.start(), m.end(), m.group(0),
-                _("本店满%(n)s元才包邮，请先确认订单金额已满%(n)s元再答应包邮。") % {"n": threshold},
+                "free_shipping",
+                m.start(),
+                m.end(),
+                m.group(0),
+                _("本店满%(n)s元才包邮，请先确认订单金额已满%(n)s元再答应包邮。")
+                % {"n": threshold},
             )
             for m in _offers(_FREE_SHIPPING, text)
         ]

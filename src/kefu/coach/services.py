@@ -61,13 +61,15 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
 
 def check_draft(*, actor: Membership, text: str) -> dict[str, Any]:
     """Findings (the reply checker + the shop's terms) and shop-rule warnings for a draft."""
-    text = text[: 4000]
+    text = text[:4000]
     shop = actor.shop
     return {
         "findings": presend.finding_dicts(presend.findings_for(shop.id, text)),
         "warnings": [
-            asdict(w) for w in rule_warnings(
-                text, no_bargain=shop.no_bargain,
+            asdict(w)
+            for w in rule_warnings(
+                text,
+                no_bargain=shop.no_bargain,
                 free_shipping_threshold=shop.free_shipping_threshold,
             )
         ],
@@ -102,8 +104,9 @@ def _reading_of(conv: Conversation, message: Message, recent: list[Message]) -> 
     stored = (message.meta or {}).get("coach")
     if stored:
         return stored
-    earlier = [m.text for m in recent if m.sender == SenderKind.CUSTOMER and m.text
-               and m.seq < message.seq][-CONTEXT_TURNS:]
+    earlier = [
+        m.text for m in recent if m.sender == SenderKind.CUSTOMER and m.text and m.seq < message.seq
+    ][-CONTEXT_TURNS:]
     return coach_dict(read_message(conv.shop_id, message.text, earlier))
 
 
@@ -160,32 +163,49 @@ def suggestions_for(
     situation and method_id replaces the built-in one; the shop's others come first."""
     reading = _Reading(text, coach["intent"], coach.get("objection_type"), coach["emotion"])
     builtin = [
-        {"method": s.method, "method_id": s.method_id, "situation": s.situation, "why": s.why,
-         "text": s.text, "template": s.template, "source": "builtin"}
+        {
+            "method": s.method,
+            "method_id": s.method_id,
+            "situation": s.situation,
+            "why": s.why,
+            "text": s.text,
+            "template": s.template,
+            "source": "builtin",
+        }
         for s in suggest(reading, limit=SUGGESTIONS, variables=variables)
     ]
     situations = _situations(coach, builtin)
     if not situations:
         return builtin
     scripts = ShopScript.objects.filter(shop_id=shop_id, situation__in=situations).order_by("id")
-    own = {
-        (s.situation, s.method_id): s for s in scripts if s.method_id
-    }
+    own = {(s.situation, s.method_id): s for s in scripts if s.method_id}
     replaced: set[tuple[str, str]] = set()
     merged = []
     for item in builtin:
         script = own.get((item["situation"], item["method_id"]))
         if script is not None:
             replaced.add((script.situation, script.method_id))
-            item = {**item, "method": script.method or item["method"],
-                    "why": script.why or item["why"], "template": script.text,
-                    "text": fill_template(script.text, variables), "source": "shop"}
+            item = {
+                **item,
+                "method": script.method or item["method"],
+                "why": script.why or item["why"],
+                "template": script.text,
+                "text": fill_template(script.text, variables),
+                "source": "shop",
+            }
         merged.append(item)
     added = [
-        {"method": s.method, "method_id": s.method_id or f"shop-{s.id}", "situation": s.situation,
-         "why": s.why, "text": fill_template(s.text, variables), "template": s.text,
-         "source": "shop"}
-        for s in scripts if (s.situation, s.method_id) not in replaced
+        {
+            "method": s.method,
+            "method_id": s.method_id or f"shop-{s.id}",
+            "situation": s.situation,
+            "why": s.why,
+            "text": fill_template(s.text, variables),
+            "template": s.text,
+            "source": "shop",
+        }
+        for s in scripts
+        if (s.situation, s.method_id) not in replaced
     ]
     return added + merged
 
@@ -197,8 +217,12 @@ def _faq(shop_faq_mode: str, shop_id: int, text: str) -> dict[str, Any] | None:
     if found is None:
         return None
     match, question = found
-    return {"entry_id": int(match.entry_id), "question": question, "answer": match.answer,
-            "score": match.score}
+    return {
+        "entry_id": int(match.entry_id),
+        "question": question,
+        "answer": match.answer,
+        "score": match.score,
+    }
 
 
 def fitting_quick_replies(
@@ -217,9 +241,13 @@ def fitting_quick_replies(
     scored.sort(key=lambda pair: pair[0])
     customer = wire.visitor_label(conv.visitor_id, conv.visitor.nickname)
     return [
-        {"id": r.id, "keyword": r.keyword,
-         "text": playbook_services.fill_variables(
-             r.text, customer=customer, agent=actor.display_name, shop=actor.shop.name)}
+        {
+            "id": r.id,
+            "keyword": r.keyword,
+            "text": playbook_services.fill_variables(
+                r.text, customer=customer, agent=actor.display_name, shop=actor.shop.name
+            ),
+        }
         for _rank, r in scored[:QUICK_REPLIES]
     ]
 
@@ -236,14 +264,18 @@ def _agent_replies_since_trouble(recent: list[Message]) -> list[str]:
         start = message.seq
     if start is None:
         return []
-    return [m.text for m in recent
-            if m.sender == SenderKind.AGENT and m.seq > start and m.text]
+    return [m.text for m in recent if m.sender == SenderKind.AGENT and m.seq > start and m.text]
 
 
 def product_dict(product: Product) -> dict[str, Any]:
     """Staff only: carries the floor price."""
-    return {"id": product.id, "name": product.name, "list_price": _money(product.list_price),
-            "floor_price": _money(product.floor_price), "gift": product.gift}
+    return {
+        "id": product.id,
+        "name": product.name,
+        "list_price": _money(product.list_price),
+        "floor_price": _money(product.floor_price),
+        "gift": product.gift,
+    }
 
 
 def _product(actor: Membership, product_id: int) -> Product:
@@ -263,8 +295,15 @@ def coach_panel(
     recent = _recent(conv)
     message = _latest_customer(recent)
     if message is None:
-        return {"message_id": None, "analysis": None, "suggestions": [], "faq": None,
-                "quick_replies": [], "guide": None, "products": products}
+        return {
+            "message_id": None,
+            "analysis": None,
+            "suggestions": [],
+            "faq": None,
+            "quick_replies": [],
+            "guide": None,
+            "products": products,
+        }
     coach = _reading_of(conv, message, recent)
     variables = _variables(actor, conv, recent, product)
     kind = guide.guide_kind(coach)
@@ -300,14 +339,23 @@ def offer_for(
         raise ServiceError("bad_rounds", _("之前的报价需为数字。")) from exc
     try:
         offer = next_offer(
-            list_price=product.list_price, floor_price=product.floor_price, rounds=earlier,
-            customer_type=customer_type, **({"gift": product.gift} if product.gift else {}),
+            list_price=product.list_price,
+            floor_price=product.floor_price,
+            rounds=earlier,
+            customer_type=customer_type,
+            **({"gift": product.gift} if product.gift else {}),
         )
     except ValueError as exc:
-        raise ServiceError("bad_rounds", _("之前的报价不合理：不能高于上一次，也不能低于底价。")) from exc
-    return {"price": _money(offer.price), "concession": _money(offer.concession),
-            "final": offer.final, "gift_alternative": offer.gift_alternative,
-            "wording": offer.wording}
+        raise ServiceError(
+            "bad_rounds", _("之前的报价不合理：不能高于上一次，也不能低于底价。")
+        ) from exc
+    return {
+        "price": _money(offer.price),
+        "concession": _money(offer.concession),
+        "final": offer.final,
+        "gift_alternative": offer.gift_alternative,
+        "wording": offer.wording,
+    }
 
 
 # --- corrections ----------------------------------------------------------------------------
@@ -321,7 +369,8 @@ def correct_label(*, actor: Membership, message_id: int, field: str, value: str)
     with transaction.atomic():
         message = (
             Message.objects.select_for_update(of=("self",))
-            .filter(id=message_id, shop_id=actor.shop_id, sender=SenderKind.CUSTOMER).first()
+            .filter(id=message_id, shop_id=actor.shop_id, sender=SenderKind.CUSTOMER)
+            .first()
         )
         if message is None or not message.text:
             raise NotFound("no_message", _("找不到这条消息。"))
@@ -334,8 +383,14 @@ def correct_label(*, actor: Membership, message_id: int, field: str, value: str)
         meta["coach"] = coach = relabelled(coach, field, value)
         message.meta = meta
         message.save(update_fields=["meta"])
-        Correction.objects.create(shop_id=actor.shop_id, message=message, field=field,
-                                  old_value=old, new_value=value, member=actor)
+        Correction.objects.create(
+            shop_id=actor.shop_id,
+            message=message,
+            field=field,
+            old_value=old,
+            new_value=value,
+            member=actor,
+        )
         events = [analysis_event(conv, message.id, message.seq, coach)]
         if field == "emotion" and message.seq >= conv.last_customer_seq:
             mood = mood_for(value)

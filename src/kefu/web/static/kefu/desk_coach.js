@@ -22,6 +22,7 @@ const STRINGS = {
   never: "千万别说",
   instead: (text) => `改说：${text}`,
   use: "用这句",
+  more: (n) => `再看 ${n} 个技巧`,
   score: (s) => `匹配度 ${Math.round(s * 100)}%`,
   shop: "本店话术",
   unavailable: "智能辅助暂时不可用。",
@@ -29,6 +30,7 @@ const STRINGS = {
 };
 
 const REFETCH_DEBOUNCE_MS = 250;
+const CLOSING_SHOWN = 3;
 const VARIABLE = /(\{[^{}\s]{1,8}\})/;
 
 function el(tag, className, text) {
@@ -46,6 +48,13 @@ function textWithVariables(className, text) {
     node.append(VARIABLE.test(part) ? el("span", "coach-var", part) : document.createTextNode(part));
   }
   return node;
+}
+
+/** A never-say entry: "「phrase」→ instead" (the server's wording), or {phrase, instead}. */
+function neverSay(item) {
+  if (item && typeof item === "object") return { phrase: item.phrase || "", instead: item.instead || "" };
+  const match = /^「(.+?)」\s*→\s*(.*)$/.exec(String(item));
+  return match ? { phrase: match[1], instead: match[2] } : { phrase: String(item), instead: "" };
 }
 
 export function situationName(situation) {
@@ -262,12 +271,11 @@ export class CoachPanel {
         details.append(el("p", "coach-step__label coach-step__label--never", STRINGS.never));
         const never = el("ul", "coach-step__never");
         for (const item of step.never) {
-          // A never-say entry may be a phrase or {phrase, instead}.
-          const phrase = typeof item === "string" ? item : item.phrase || item.text || "";
-          const instead = typeof item === "string" ? "" : item.instead || item.suggestion || "";
-          const li2 = el("li", null, `“${phrase}”`);
-          if (instead) li2.append(el("span", "coach-step__instead", STRINGS.instead(instead)));
-          never.append(li2);
+          const { phrase, instead } = neverSay(item);
+          const line = el("li");
+          line.append(el("span", "coach-step__phrase", phrase));
+          if (instead) line.append(el("span", "coach-step__instead", STRINGS.instead(instead)));
+          never.append(line);
         }
         details.append(never);
       }
@@ -278,9 +286,10 @@ export class CoachPanel {
   }
 
   closingList(techniques) {
-    const list = el("ul", "coach__list");
-    for (const t of techniques) {
+    const list = el("ul", "coach__list coach__list--closing");
+    techniques.forEach((t, index) => {
       const li = el("li", "coach-sugg");
+      li.hidden = index >= CLOSING_SHOWN;
       const button = el("button", "coach-sugg__button");
       button.type = "button";
       button.dataset.insert = t.text || "";
@@ -291,7 +300,16 @@ export class CoachPanel {
       button.append(textWithVariables("coach-sugg__text", t.text));
       li.append(button);
       list.append(li);
-    }
-    return list;
+    });
+    if (techniques.length <= CLOSING_SHOWN) return list;
+    const more = el("button", "btn btn--ghost btn--sm coach__more", STRINGS.more(techniques.length - CLOSING_SHOWN));
+    more.type = "button";
+    more.addEventListener("click", () => {
+      for (const li of list.children) li.hidden = false;
+      more.remove();
+    });
+    const box = el("div");
+    box.append(list, more);
+    return box;
   }
 }

@@ -10,7 +10,7 @@ const STRINGS = {
   closed: "已结束",
   noMessages: "（还没有消息）",
   mood: { angry: "顾客很生气，先安抚情绪", dissatisfied: "顾客有些不满，注意语气" },
-  moodShort: { angry: "怒", dissatisfied: "不满" },
+  moodShort: { angry: "生气", dissatisfied: "不满" },
 };
 
 const LATE_AFTER_S = 120;
