@@ -12,6 +12,9 @@ from collections.abc import Iterator
 import pytest
 
 from kefu.assist import Analysis, analyze, model_store
+from kefu.assist.classifier import TrainingConfig, train
+from kefu.assist.dataset import LabelledMessage
+from kefu.assist.features import FeatureConfig
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -195,3 +198,21 @@ def test_asking_how_to_use_received_goods_is_after_sales() -> None:
     result = analyze("收到了，但是我不会弄，怎么连蓝牙")
 
     assert result.intent == "after_sales"
+
+
+def test_a_given_classifier_reads_without_swapping_the_shared_model() -> None:
+    # given a tiny model that only knows greetings and closings
+    tiny = train(
+        [
+            LabelledMessage("在吗", "greeting", None, "neutral"),
+            LabelledMessage("你好", "greeting", None, "neutral"),
+            LabelledMessage("好的谢谢", "closing", None, "positive"),
+            LabelledMessage("谢谢亲", "closing", None, "positive"),
+        ],
+        TrainingConfig(features=FeatureConfig(min_df=1)),
+    )
+    # when a price objection is read with it
+    result = analyze("太贵了，便宜点", classifier=tiny)
+    # then it answers with its own labels, and the shared model still reads the objection
+    assert result.intent in {"greeting", "closing"}
+    assert analyze("太贵了，便宜点").intent == "objection"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
+from kefu.assist.classifier import Classifier
 from kefu.assist.cues import MASKED, MOOD_CHARS, prepare
 from kefu.assist.model_store import default_classifier
 
@@ -115,7 +116,7 @@ def _emotion_damping(cues: Sequence[str]) -> Mapping[str, float]:
     return {}
 
 
-def _read(text: str) -> Analysis:
+def _read(text: str, model: Classifier | None = None) -> Analysis:
     prepared = prepare(text)
     if not prepared.chars.strip():
         return Analysis(
@@ -126,7 +127,7 @@ def _read(text: str) -> Analysis:
             confidence=MappingProxyType({"intent": 0.0, "emotion": 0.0}),
             evidence=(),
         )
-    classifier = default_classifier()
+    classifier = model if model is not None else default_classifier()
     heads = classifier.heads(
         classifier.scores(prepared),
         {
@@ -177,7 +178,9 @@ def _with_intent(
     )
 
 
-def _apply_context(analysis: Analysis, context: Sequence[str]) -> Analysis:
+def _apply_context(
+    analysis: Analysis, context: Sequence[str], model: Classifier | None = None
+) -> Analysis:
     """Two simple, tested shifts when the previous turns are known (see docs/assist.md)."""
     chars = prepare(analysis.text).chars.replace(" ", "")
     if _BARE_ACKNOWLEDGEMENT.match(chars):
@@ -190,7 +193,7 @@ def _apply_context(analysis: Analysis, context: Sequence[str]) -> Analysis:
     model_is_sure = analysis.intent in _TOPICAL_INTENTS and analysis.confidence["intent"] >= 0.6
     if _FOLLOW_UP.match(chars) and not model_is_sure:
         for turn in reversed(context[-3:]):
-            previous = _read(turn)
+            previous = _read(turn, model)
             if previous.intent in _TOPICAL_INTENTS and previous.confidence["intent"] >= 0.5:
                 return _with_intent(
                     analysis,
@@ -210,9 +213,15 @@ def _smile_only(analysis: Analysis, chars: str) -> Analysis:
     return _with_intent(analysis, "closing", None, confidence, "rule:smile answers like 好的")
 
 
-def analyze(text: str, context: Sequence[str] = ()) -> Analysis:
-    """Read one customer message; `context` holds the previous turns, oldest first."""
-    analysis = _read(text)
+def analyze(
+    text: str, context: Sequence[str] = (), *, classifier: Classifier | None = None
+) -> Analysis:
+    """Read one customer message; `context` holds the previous turns, oldest first.
+
+    `classifier` reads with another model than the process-wide one (a shop's
+    retrained candidate) without swapping the model the live desk uses.
+    """
+    analysis = _read(text, classifier)
     if context and analysis.confidence["intent"] > 0.0:
-        analysis = _apply_context(analysis, context)
+        analysis = _apply_context(analysis, context, classifier)
     return analysis

@@ -25,9 +25,10 @@ import queue
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import close_old_connections, connection, transaction
 
@@ -41,11 +42,12 @@ from kefu.realtime.events import Event
 from kefu.realtime.hub import hub
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CONTEXT_TURNS = 3
 CONTEXT_CONVERSATIONS = 20_000  # conversations whose recent turns are remembered
 MAX_BACKLOG = 20_000
-MAX_BATCH = 512
+MAX_BATCH = 128  # messages a writes slot on the writer thread covers: keeps its batches moving
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +113,18 @@ class Analyzer:
         self.idle = threading.Event()
         self.idle.set()
         self.process = ReaderPool()
+        self.db_executor: Executor | None = None
 
     # --- the event-loop side: cheap ---------------------------------------------------------
-    def take(self, events: Iterable[Event]) -> None:
-        """Queue a committed batch's customer messages for reading."""
+    def take(self, events: Iterable[Event], db_executor: Executor | None = None) -> None:
+        """Queue a committed batch's customer messages for reading.
+
+        `db_executor`: the writer's one thread. The coach's writes run there, between
+        the writer's batches, so SQLite never makes the writer wait on our lock (its
+        busy handler sleeps in steps of up to 100 ms: that is what delivery would feel).
+        """
+        if db_executor is not None:
+            self.db_executor = db_executor
         jobs = jobs_from_events(events)
         if not jobs:
             return
@@ -150,7 +160,7 @@ class Analyzer:
                 jobs = []
             try:
                 close_old_connections()
-                self.handle(jobs)
+                self.handle(jobs, self.db_executor)
             except Exception:  # noqa: BLE001 - the thread must survive a bad batch; logged
                 log.exception("coach analysis failed for %d messages", taken)
             with self.count_lock:
@@ -158,14 +168,26 @@ class Analyzer:
                 if self.pending == 0:
                     self.idle.set()
 
-    def handle(self, jobs: list[Job]) -> None:
-        """Read, store, publish and auto-answer one batch (runs in the analyzer thread)."""
+    def handle(self, jobs: list[Job], db_executor: Executor | None = None) -> None:
+        """Read, store, publish and auto-answer one batch. Writes run on `db_executor`
+        (the writer's thread) when given, else here (tests call this directly)."""
         if not jobs:
             return
+
+        def on_writer(fn: Callable[..., T], *args: Any) -> T:
+            if db_executor is None:
+                return fn(*args)
+            return db_executor.submit(fn, *args).result()
+
         coaches = self._read_all(jobs)
-        events, convs = store_readings(jobs, coaches)
+        events, convs = on_writer(store_readings, jobs, coaches)
         hub.publish_from_sync(events)
-        autoanswer.send_faq_answers(jobs, coaches, convs)
+        autoanswer.send_faq_answers(
+            jobs,
+            coaches,
+            convs,
+            store=lambda items: on_writer(chat_services.store_messages, items),
+        )
 
     def _context(self, job: Job) -> tuple[str, ...]:
         """The conversation's previous customer turns (then remembers this one)."""

@@ -13,7 +13,7 @@ twice in a row in one conversation. The answer is a message with sender
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kefu.chat import services as chat_services
@@ -60,7 +60,11 @@ def _last_answered_entry(conversation_id: int) -> str | None:
 
 
 def send_faq_answers(
-    jobs: Sequence[Job], coaches: Sequence[dict[str, Any]], convs: dict[int, Conversation]
+    jobs: Sequence[Job],
+    coaches: Sequence[dict[str, Any]],
+    convs: dict[int, Conversation],
+    *,
+    store: Callable[[list[chat_services.Outgoing]], Any] = chat_services.store_messages,
 ) -> None:
     """Answer the batch's questions the shops want answered automatically; publish them."""
     online: dict[int, bool] = {}
@@ -99,5 +103,5 @@ def send_faq_answers(
             )
         )
     if outgoing:
-        _results, events = chat_services.store_messages(outgoing)
+        _results, events = store(outgoing)
         hub.publish_from_sync(events)  # store_messages has committed

@@ -107,7 +107,7 @@ class Writer:
                         future.set_result(stored)
                 await hub.publish(events)
                 if settings.KEFU_COACH:  # the coach reads customer messages after delivery
-                    analyzer.take(events)
+                    analyzer.take(events, self.executor)
 
 
 writer = Writer()
