@@ -25,7 +25,7 @@ from kefu.assist import dataset
 from kefu.assist.classifier import Classifier, TrainingConfig, train
 from kefu.assist.cues import CUES_DIR
 
-MODEL_CODE_VERSION = "8+16way"
+MODEL_CODE_VERSION = "9"
 SHIPPED_MODEL = Path(__file__).parent / "models" / "classifier.bin"
 
 _lock = threading.Lock()
