@@ -28,7 +28,9 @@ def test_check_returns_the_checkers_findings(make_shop):
 
     body = post(logged_in(people.agent), "/api/coach/check", {"text": "我不能给您便宜"}).json()
 
-    assert [(f["category"], f["text"]) for f in body["findings"]] == [("negative", "不能")]
+    assert [(f["category"], f["text"], f["severity"]) for f in body["findings"]] == [
+        ("negative", "我不能", "high")
+    ]
     assert body["warnings"] == []
 
 
@@ -72,8 +74,8 @@ def test_panel_for_a_price_objection_has_methods_with_the_price_filled(make_shop
     assert body["analysis"]["objection_type"] == "price"
     methods = [s["method"] for s in body["suggestions"]]
     assert "比较法" in methods and all(s["why"] for s in body["suggestions"])
-    filled = [s for s in body["suggestions"] if "{价格}" in s["template"]]
-    assert filled and all("80" in s["text"] and "{价格}" not in s["text"] for s in filled)
+    # 80 is the other shop's price, never ours: {价格} waits for a product or the agent.
+    assert not any("80" in s["text"] for s in body["suggestions"])
     assert body["guide"] == {"kind": "bargain"}
 
 
@@ -94,8 +96,9 @@ def test_panel_fills_the_product_when_one_is_picked(make_shop):
         .json()
     )
 
-    assert not any("{价格}" in s["text"] for s in body["suggestions"])
+    assert not any("{价格}" in s["text"] or "{日均}" in s["text"] for s in body["suggestions"])
     assert any("299" in s["text"] for s in body["suggestions"] if "{价格}" in s["template"])
+    assert any("0.82" in s["text"] for s in body["suggestions"] if "{日均}" in s["template"])
     assert body["products"] == [
         {
             "id": product.id,

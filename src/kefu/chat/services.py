@@ -15,8 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _

@@ -9,7 +9,6 @@ staff only, never to a visitor socket).
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -36,11 +35,6 @@ SUGGESTIONS = 6
 QUICK_REPLIES = 5
 CONTEXT_TURNS = 3
 RECENT_MESSAGES = 40  # how far back the panel looks (price mentioned, complaint start)
-# "别家才卖80" / "¥99" / "99元" / "要199": the last price a customer named fills {价格}.
-_PRICE = re.compile(
-    r"[¥￥]\s*(\d{1,6}(?:\.\d{1,2})?)|(\d{1,6}(?:\.\d{1,2})?)\s*(?:元|块)"
-    r"|(?:卖|价|才|要|只要)\s*(\d{1,6}(?:\.\d{1,2})?)"
-)
 # Words a fitting quick reply mentions, per topic of the customer's message.
 TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     "price": ("价", "优惠", "便宜", "折", "活动", "券"),
@@ -110,16 +104,6 @@ def _reading_of(conv: Conversation, message: Message, recent: list[Message]) -> 
     return coach_dict(read_message(conv.shop_id, message.text, earlier))
 
 
-def last_price_mentioned(recent: list[Message]) -> str | None:
-    for message in reversed(recent):
-        if message.sender != SenderKind.CUSTOMER or not message.text:
-            continue
-        found = _PRICE.findall(message.text)
-        if found:
-            return next(g for g in found[-1] if g)
-    return None
-
-
 def _money(amount: Decimal) -> str:
     return f"{amount.normalize():f}"
 
@@ -133,13 +117,16 @@ def _variables(
         "店铺": actor.shop.name,
     }
     if product is not None:
-        variables.update(商品=product.name, 价格=_money(product.list_price))
+        price = product.list_price
+        variables.update(
+            商品=product.name, 价格=_money(price),
+            # 平均法: a year of daily use is the honest, conservative unit.
+            日均=_money((price / 365).quantize(Decimal("0.01"))),
+        )
         if product.gift:
             variables["赠品"] = product.gift
-    else:
-        price = last_price_mentioned(recent)
-        if price:
-            variables["价格"] = price
+    # A price the customer named (别家才卖80) is someone else's price, never ours:
+    # {价格} stays for the agent unless a product says what ours is.
     return variables
 
 

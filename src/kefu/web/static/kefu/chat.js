@@ -6,7 +6,7 @@
 import { MessageList, newClientId } from "./messages.js";
 import { ReconnectingSocket, socketUrl } from "./socket.js";
 
-const STRINGS = {
+const ZH = {
   online: "客服在线",
   offline: "客服暂时不在，可以先留言",
   connecting: "连接中…",
@@ -20,6 +20,24 @@ const STRINGS = {
   imageWait: "正在连接客服，请稍后再发图片。",
   sendFailed: "发送失败，请重试。",
 };
+
+const EN = {
+  online: "We're online",
+  offline: "We're away. Leave a message",
+  connecting: "Connecting…",
+  reconnecting: "Connection is unstable, reconnecting…",
+  noShop: "This shop's chat is unavailable right now.",
+  tooLong: (max) => `That message is too long (max ${max} characters). Please split it up.`,
+  overBy: (n) => `${n} characters over`,
+  imageType: "Only JPG, PNG, GIF or WebP images can be sent.",
+  imageSize: (mb) => `That image is too large. Please send one under ${mb} MB.`,
+  imageFailed: "The image wasn't sent. Please try again shortly.",
+  imageWait: "Connecting you to us. Please send the image in a moment.",
+  sendFailed: "Not sent. Please try again.",
+};
+
+// base.html writes the language Django picked for this page into <html data-lang>.
+const STRINGS = document.documentElement.dataset.lang === "en" ? EN : ZH;
 
 const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/gif", "image/webp"]);
 const CACHE_LIMIT = 200;

@@ -3,7 +3,7 @@
 // Messages are kept in (conversation, seq) order, de-duplicated by seq; a local echo
 // (no seq yet) waits at the bottom until its ack or its stored copy replaces it.
 
-const STRINGS = {
+const ZH = {
   sending: "发送中…",
   failed: "发送失败",
   retry: "重试",
@@ -11,7 +11,23 @@ const STRINGS = {
   assistant: "智能助手",
   image: "图片",
   yesterday: "昨天",
+  date: (month, day) => `${month}月${day}日`,
 };
+
+const EN = {
+  sending: "Sending…",
+  failed: "Not sent",
+  retry: "Retry",
+  autoReply: "Auto-reply",
+  assistant: "Assistant",
+  image: "Image",
+  yesterday: "Yesterday",
+  date: (month, day) =>
+    `${["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][month - 1]} ${day}`,
+};
+
+// base.html writes the language Django picked for this page into <html data-lang>.
+const STRINGS = document.documentElement.dataset.lang === "en" ? EN : ZH;
 
 const TIME_GAP_MS = 5 * 60 * 1000;
 const NEAR_BOTTOM_PX = 80;
@@ -44,7 +60,7 @@ export function formatClock(iso) {
   const startOfToday = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
   if (when.getTime() >= startOfToday) return clock;
   if (when.getTime() >= startOfToday - 86400000) return `${STRINGS.yesterday} ${clock}`;
-  return `${when.getMonth() + 1}月${when.getDate()}日 ${clock}`;
+  return `${STRINGS.date(when.getMonth() + 1, when.getDate())} ${clock}`;
 }
 
 /** Only our own media paths or http(s) URLs may become an img src or a link. */
