@@ -252,3 +252,25 @@ def test_agents_only_see_their_own_shop(live_server_asgi, make_shop):
         await v_ws.close()
 
     run(scenario())
+
+
+def test_opening_the_widget_stores_nothing_until_the_customer_writes(live_server_asgi, make_shop):
+    from kefu.chat.models import Visitor
+
+    people = make_shop()
+
+    async def scenario() -> str:
+        for _ in range(3):  # page views, crawlers
+            ws, _ = await visitor(live_server_asgi, people.shop)
+            await ws.close()
+        ws, ready = await visitor(live_server_asgi, people.shop)
+        await ws.close()
+        # The same token comes back later and writes: the visitor is created then, once.
+        ws, again = await visitor(live_server_asgi, people.shop, ready["token"])
+        await ws.send(json.dumps({"type": "message", "client_id": "first", "text": "在吗"}))
+        await recv_until(ws, "ack")
+        await ws.close()
+        return again["token"]
+
+    run(scenario())
+    assert Visitor.objects.filter(shop=people.shop).count() == 1

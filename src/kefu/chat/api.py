@@ -105,7 +105,7 @@ def visitor_upload(
     shop = chat_services.get_shop_by_key(key)
     visitor = chat_services.get_or_create_visitor(shop=shop, token=token)
     client_id = chat_services.clean_client_id(client_id)
-    chat_services.check_visitor_rate(visitor.id, time.monotonic())
+    chat_services.check_visitor_rate(visitor.public_id.int, time.monotonic())
     path = images.save_image(image, name=f"chat/{shop.id}/{uuid.uuid4().hex}")
     (stored,), events = chat_services.store_messages([chat_services.Outgoing(
         shop_id=shop.id, visitor_id=visitor.id, client_id=client_id, text="", image=path,

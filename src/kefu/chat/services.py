@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,19 +59,53 @@ def visitor_token(visitor: Visitor) -> str:
 
 
 def get_or_create_visitor(*, shop: Shop, token: str | None) -> Visitor:
-    """The visitor a token names, or a new one when it is missing, forged or for another shop."""
+    """The visitor a token names, created if they have no row yet; a new one when the token
+    is missing, forged or for another shop."""
+    visitor_pass = visitor_pass_for(shop=shop, token=token)
+    return visitor_pass.visitor or ensure_visitor(shop_id=shop.id, public_id=visitor_pass.public_id)
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorPass:
+    """Who a widget is: a visitor id and its signed token. The Visitor row is created only
+    when they first write, so page views and crawlers leave nothing behind."""
+
+    public_id: uuid.UUID
+    token: str
+    visitor: Visitor | None
+
+
+def visitor_pass_for(*, shop: Shop, token: str | None) -> VisitorPass:
+    """The visitor a token names (row or not yet), or a fresh id for a missing, forged or
+    foreign token."""
+    public_id: uuid.UUID | None = None
     if token:
         try:
             data = signing.loads(token, salt=TOKEN_SALT)
         except signing.BadSignature:
             data = None
         if isinstance(data, dict) and data.get("s") == shop.id:
-            visitor = Visitor.objects.filter(shop=shop, public_id=data.get("v")).first()
-            if visitor is not None:
-                return visitor
-    visitor = Visitor.objects.create(shop=shop, nickname="")
-    visitor.nickname = f"访客{visitor.public_id.hex[:4].upper()}"
-    visitor.save(update_fields=["nickname"])
+            try:
+                public_id = uuid.UUID(str(data.get("v")))
+            except ValueError:
+                public_id = None
+    if public_id is None:
+        public_id = uuid.uuid4()
+    visitor = Visitor.objects.filter(shop=shop, public_id=public_id).first()
+    token = signing.dumps({"v": public_id.hex, "s": shop.id}, salt=TOKEN_SALT)
+    return VisitorPass(public_id, token, visitor)
+
+
+def ensure_visitor(*, shop_id: int, public_id: uuid.UUID) -> Visitor:
+    """The visitor row for a pass, created on their first message."""
+    try:
+        with transaction.atomic():
+            visitor, _created = Visitor.objects.get_or_create(
+                shop_id=shop_id, public_id=public_id,
+                defaults={"nickname": f"访客{public_id.hex[:4].upper()}"},
+            )
+    except IntegrityError:  # two tabs wrote at once: the other one created it
+        visitor = Visitor.objects.get(shop_id=shop_id, public_id=public_id)
     return visitor
 
 

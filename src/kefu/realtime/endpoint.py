@@ -158,10 +158,11 @@ async def _send_history(conn: Conn, conversation_id: int, after_seq: int, **extr
 
 def _open_visitor(key: str, token: str | None) -> dict[str, Any]:
     shop = chat_services.get_shop_by_key(key)
-    visitor = chat_services.get_or_create_visitor(shop=shop, token=token)
-    conv = chat_services.latest_conversation(visitor)
+    visitor_pass = chat_services.visitor_pass_for(shop=shop, token=token)
+    visitor = visitor_pass.visitor
+    conv = chat_services.latest_conversation(visitor) if visitor else None
     return {
-        "shop": shop, "visitor": visitor, "conversation": conv,
+        "shop": shop, "pass": visitor_pass, "conversation": conv,
         "agent_online": shop_services.online_members(shop.id).exists()
         and shop_services.is_open_now(shop),
     }
@@ -174,15 +175,15 @@ async def visitor_socket(ws: WebSocket) -> None:
     except ServiceError:
         await refuse(ws, CLOSE_NOT_FOUND)
         return
-    shop, visitor, conv = opened["shop"], opened["visitor"], opened["conversation"]
+    shop, visitor_pass, conv = opened["shop"], opened["pass"], opened["conversation"]
     await ws.accept()
     conn = Conn("visitor", shop.id)
-    conn.visitor_id = visitor.id
+    conn.visitor_id = visitor_pass.visitor.id if visitor_pass.visitor else None
     conn.conversation_id = conv.id if conv else None
     await hub.add(conn)
     conn.offer(orjson.dumps({
         "type": "ready",
-        "token": chat_services.visitor_token(visitor),
+        "token": visitor_pass.token,
         "shop": {"name": shop.name, "announcement": shop.announcement,
                  "welcome": shop.welcome_message},
         "conversation": {"id": conv.id, "status": conv.status} if conv else None,
@@ -194,17 +195,20 @@ async def visitor_socket(ws: WebSocket) -> None:
         if kind == "message":
             client_id = frame.get("client_id")
             try:
-                item = chat_services.Outgoing(
-                    shop_id=shop.id, visitor_id=visitor.id,
-                    conversation_id=conn.conversation_id,
-                    client_id=chat_services.clean_client_id(client_id),
-                    text=chat_services.clean_text(frame.get("text")),
-                )
-                chat_services.check_visitor_rate(visitor.id, time.monotonic())
+                text = chat_services.clean_text(frame.get("text"))
+                client_id = chat_services.clean_client_id(client_id)
+                chat_services.check_visitor_rate(visitor_pass.public_id.int, time.monotonic())
             except ServiceError as exc:
                 conn.offer(_error(exc, client_id))
                 return
-            await _ack(conn, item)
+            if conn.visitor_id is None:
+                visitor = await run_sync(lambda: chat_services.ensure_visitor(
+                    shop_id=shop.id, public_id=visitor_pass.public_id))
+                conn.visitor_id = visitor.id
+            await _ack(conn, chat_services.Outgoing(
+                shop_id=shop.id, visitor_id=conn.visitor_id,
+                conversation_id=conn.conversation_id, client_id=client_id, text=text,
+            ))
         elif kind == "resume":
             after = _int(frame, "after_seq", 0)
             if conn.conversation_id is not None:
