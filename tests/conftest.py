@@ -126,6 +126,9 @@ class LiveServer:
             time.sleep(0.05)
 
     def stop(self) -> None:
+        from kefu.coach.analyzer import analyzer
+
+        analyzer.wait_idle(10)  # let the coach finish before the test database goes
         self.server.should_exit = True
         self.thread.join(10)
 

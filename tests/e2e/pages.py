@@ -125,3 +125,64 @@ class Desk:
 
     def texts(self) -> list[str]:
         return self.history.locator(".msg__text").all_text_contents()
+
+
+class Coach:
+    """The coach in the workbench: chips on customer messages, the 智能辅助 panel (reading,
+    suggestions, handling guide, bargaining), the draft's pre-send check and the
+    "send anyway?" dialog. Selectors are desk.html's and desk_*.js's data-role hooks."""
+
+    def __init__(self, desk: Desk) -> None:
+        page = desk.page
+        self.desk = desk
+        self.page = page
+        self.panel = page.locator('[data-role="coach"]')
+        self.reading = page.locator('[data-role="coach-reading"] .coach__tags')
+        self.suggestions = page.locator('[data-role="coach-suggestions"] .coach-sugg')
+        self.suggestion_labels = page.locator('[data-role="coach-suggestions"] .coach-sugg__label')
+        self.guide_block = page.locator('[data-role="coach-guide-block"]')
+        self.guide_title = page.locator('[data-role="coach-guide-title"]')
+        self.guide_steps = page.locator('[data-role="coach-guide"] .coach-step')
+        self.current_step = page.locator('[data-role="coach-guide"] .coach-step.is-current')
+        self.never_say = page.locator('[data-role="coach-guide"] .coach-step__never li')
+        self.bargain = page.locator('[data-role="bargain"]')
+        self.product = page.locator('[data-role="bargain-product"]')
+        self.prices = page.locator('[data-role="bargain-prices"]')
+        self.finding_marks = page.locator('[data-role="draft-mirror"] .draft-mark--finding')
+        self.tip = page.locator('[data-role="draft-tip"]')
+        self.check_list = page.locator('[data-role="draft-check"] .draft-check__item')
+        self.confirm_dialog = page.locator('[data-role="confirm-dialog"]')
+        self.confirm_findings = page.locator('[data-role="confirm-findings"] li')
+        self.chip_menu = page.locator('[data-role="chip-menu"]')
+
+    def message_row(self, text: str) -> Locator:
+        """A stored customer message in the open conversation, by exact text."""
+        return self.desk.history.locator(".msg--from-customer[data-seq]").filter(
+            has=self.page.locator(".msg__text", has_text=exactly(text))
+        )
+
+    def chips(self, text: str) -> Locator:
+        """The chips row the coach drew under a customer message."""
+        return self.message_row(text).locator(".coach-chips")
+
+    def chip(self, text: str, field: str) -> Locator:
+        """One chip of a message: field is intent, objection_type or emotion."""
+        return self.chips(text).locator(f'.coach-chip[data-field="{field}"]')
+
+    def pick_product(self, name: str) -> None:
+        """Choose the product the chat is about in the bargaining panel."""
+        expect(self.bargain).to_have_attribute("open", "")
+        self.product.select_option(label=re.compile(rf"^{re.escape(name)}"))
+
+    def hover(self, target: Locator) -> None:
+        """Move the pointer over a mark in the draft (the textarea lies on top of it)."""
+        box = target.bounding_box()
+        assert box is not None, "the mark is not on screen"
+        self.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+    def correct(self, text: str, field: str, value: str) -> None:
+        """Open a chip's menu and pick the right label (value is the contract id)."""
+        self.chip(text, field).click()
+        expect(self.chip_menu).to_be_visible()
+        self.chip_menu.locator(f'.chip-menu__item[data-value="{value}"]').click()
+        expect(self.chip_menu).to_be_hidden()
