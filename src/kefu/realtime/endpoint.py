@@ -41,7 +41,7 @@ CLOSE_TOO_SLOW = 4408
 HEARTBEAT_S = 15.0
 
 _readers = ThreadPoolExecutor(4, thread_name_prefix="kefu-read")
-BUSY = ServiceError("busy", str(gettext_lazy("服务器有点忙，请稍后重试。")))
+BUSY_CODE = "busy"
 
 
 async def run_sync(fn: Callable[..., T], *args: Any) -> T:
@@ -113,7 +113,10 @@ async def _serve(ws: WebSocket, conn: Conn, handle: Callable[[dict[str, Any]], A
                 # The database is overloaded or restarting: say so, keep the socket;
                 # the client retries with the same client_id.
                 log.exception("database error while handling a frame")
-                conn.offer(_error(BUSY, frame.get("client_id")))
+                conn.offer(_error(
+                    ServiceError(BUSY_CODE, str(gettext_lazy("服务器有点忙，请稍后重试。"))),
+                    frame.get("client_id"),
+                ))
             except BadFrame as exc:
                 conn.offer(orjson.dumps(
                     {"type": "error", "code": "bad_frame", "message": str(exc)}
