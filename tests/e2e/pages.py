@@ -172,17 +172,19 @@ class Coach:
     def pick_product(self, name: str) -> None:
         """Choose the product the chat is about in the bargaining panel."""
         expect(self.bargain).to_have_attribute("open", "")
-        self.product.select_option(label=re.compile(rf"^{re.escape(name)}"))
+        option = self.product.locator("option").filter(has_text=re.compile(rf"^{re.escape(name)}"))
+        value = option.get_attribute("value")
+        assert value, f"no product {name} in the bargaining panel"
+        self.product.select_option(value=value)
 
     def hover(self, target: Locator) -> None:
-        """Move the pointer over a mark in the draft (the textarea lies on top of it)."""
-        box = target.bounding_box()
-        assert box is not None, "the mark is not on screen"
-        self.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        """Move the pointer over a mark in the draft (the textarea lies on top of it).
 
-    def correct(self, text: str, field: str, value: str) -> None:
-        """Open a chip's menu and pick the right label (value is the contract id)."""
-        self.chip(text, field).click()
-        expect(self.chip_menu).to_be_visible()
-        self.chip_menu.locator(f'.chip-menu__item[data-value="{value}"]').click()
-        expect(self.chip_menu).to_be_hidden()
+        Aims at the mark's first line box: a mark that wraps has two, and the middle of
+        its bounding box can fall between them."""
+        target.scroll_into_view_if_needed()
+        box = target.evaluate(
+            "el => { const r = el.getClientRects()[0];"
+            " return {x: r.left, y: r.top, width: r.width, height: r.height}; }"
+        )
+        self.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

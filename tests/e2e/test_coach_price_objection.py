@@ -15,14 +15,13 @@ from kefu.coach import faq_cache
 from kefu.coach.models import ReviewFlag
 from kefu.coach.reading import forget_shop_reader
 from kefu.playbook.products import create_product
-from tests.e2e.pages import Coach, ChatWindow, Desk
+from tests.e2e.pages import ChatWindow, Coach, Desk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 DESK_SIZE = {"width": 1280, "height": 800}
 OBJECTION = "这个也太贵了吧，别家才卖80"
 REFUSAL = "我不能给您便宜"
-PRICE_METHODS = {"比较法", "平均法", "价值法", "分解法", "赠品法", "让步法"}
 
 
 @pytest.fixture(autouse=True)

@@ -169,9 +169,21 @@ def store_messages(items: list[Outgoing]) -> tuple[list[Stored], list[Event]]:
     Used for a single message too. Broadcast the returned events after commit.
     """
     now = timezone.now()
+    # Optimistic first: almost every message is new, so skip the lookup of earlier
+    # copies and let the unique (conversation, client_id) constraint catch a retry;
+    # then the whole batch is redone with the lookup. Nothing half-stored either way.
+    try:
+        return _store_batch(items, now, look_up_copies=False)
+    except IntegrityError:
+        return _store_batch(items, now, look_up_copies=True)
+
+
+def _store_batch(
+    items: list[Outgoing], now: dt.datetime, *, look_up_copies: bool
+) -> tuple[list[Stored], list[Event]]:
     batch = _Batch(now)
     with transaction.atomic():
-        batch.prefetch(items)
+        batch.prefetch(items, look_up_copies=look_up_copies)
         results = [batch.store(item) for item in items]
         batch.flush()
     return [r.resolve() if isinstance(r, _Pending) else r for r in results], batch.events
@@ -206,34 +218,28 @@ class _Batch:
         # Agent replies sent despite a high-severity finding: flagged once they have ids.
         self.flagged: list[tuple[Message, int, list[dict[str, Any]]]] = []
 
-    def prefetch(self, items: list[Outgoing]) -> None:
-        """Lock and load the batch's known conversations and earlier copies in two queries."""
+    def prefetch(self, items: list[Outgoing], *, look_up_copies: bool = True) -> None:
+        """Lock and load the batch's known conversations (and earlier copies) at once."""
         conv_ids = {i.conversation_id for i in items if i.conversation_id is not None}
         if not conv_ids:
             return
-        for conv in (
-            Conversation.objects.select_for_update(of=("self",))
-            .select_related("visitor", "assignee").filter(id__in=conv_ids)
-        ):
+        for conv in _locked_conversations().filter(id__in=conv_ids):
             self.convs[conv.id] = conv
+        self.prefetched = conv_ids
+        if not look_up_copies:
+            return
         self.known = {
             (m.conversation_id, m.client_id): m
             for m in Message.objects.select_related("author").filter(
                 conversation_id__in=conv_ids, client_id__in={i.client_id for i in items}
             )
         }
-        self.prefetched = conv_ids
 
     # Loading is per item but cached, so a batch of many messages to the same
     # conversations reads each conversation once.
     def _conversation(self, conv_id: int) -> Conversation | None:
         if conv_id not in self.convs:
-            conv = (
-                Conversation.objects.select_for_update(of=("self",))
-                .select_related("visitor", "assignee")
-                .filter(id=conv_id)
-                .first()
-            )
+            conv = _locked_conversations().filter(id=conv_id).first()
             if conv is None:
                 return None
             self.convs[conv_id] = conv
@@ -408,7 +414,7 @@ class _Batch:
 
     def flush(self) -> None:
         if self.new_messages:
-            Message.objects.bulk_create([m for m, _a in self.new_messages])
+            _insert_messages([m for m, _a in self.new_messages])
         presend.record_flags([
             (m.shop_id, m.id, member_id, findings) for m, member_id, findings in self.flagged
         ])
@@ -424,6 +430,56 @@ class _Batch:
             ))
         for conv_id in sorted(self.dirty):
             self.events.append(summary_event(self.convs[conv_id], self.previous.get(conv_id)))
+
+
+def _locked_conversations():  # type: ignore[no-untyped-def]
+    """Conversations about to change, locked, with only what storing and the list need."""
+    return (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("visitor", "assignee")
+        .defer("visitor__created_at", "assignee__last_seen_at", "assignee__online_sockets",
+               "assignee__capacity", "assignee__is_active", "created_at")
+    )
+
+
+_MESSAGE_COLUMNS = (
+    "shop", "conversation", "seq", "client_id", "sender", "author", "text", "image", "meta",
+    "created_at",
+)
+
+
+def _insert_messages(messages: list[Message]) -> None:
+    """One multi-row INSERT … RETURNING id; bulk_create compiles every field of every row,
+    which was the writer's largest cost after the conversation update."""
+    from django.db import connection
+
+    fields = [Message._meta.get_field(name) for name in _MESSAGE_COLUMNS]
+    quote = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # SQLite allows 32,766 parameters a statement; stay well below in chunks.
+    for start in range(0, len(messages), 500):
+        chunk = messages[start:start + 500]
+        params: list[Any] = []
+        for message in chunk:
+            params.extend((
+                message.shop_id, message.conversation_id, message.seq, message.client_id,
+                message.sender, message.author_id, message.text, message.image,
+                fields[8].get_db_prep_save(message.meta, connection),
+                adapt(message.created_at),
+            ))
+        sql = "INSERT INTO {} ({}) VALUES {} RETURNING {}".format(
+            quote(Message._meta.db_table),
+            ", ".join(quote(f.column) for f in fields),
+            ", ".join([row_sql] * len(chunk)),
+            quote("id"),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = [row[0] for row in cursor.fetchall()]
+        for message, pk in zip(chunk, ids, strict=True):
+            message.pk = message.id = pk
+            message._state.adding = False
 
 
 _CONVERSATION_STATE = (
