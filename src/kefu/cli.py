@@ -151,6 +151,15 @@ def _mount_assist() -> None:
 _mount_assist()
 
 
+def _mount_orders() -> None:
+    from kefu.orders.cli import app as orders_app
+
+    app.add_typer(orders_app, name="orders", help="orders: import seller exports")
+
+
+_mount_orders()
+
+
 def main() -> None:
     app(prog_name="kefu")
 

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "kefu.chat",
     "kefu.playbook",
     "kefu.coach",
+    "kefu.customers",
+    "kefu.orders",
     "kefu.web",
 ]
 

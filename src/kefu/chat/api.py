@@ -121,3 +121,4 @@ def visitor_upload(
 
 
 api.add_router("/coach/retrain", "kefu.coach.api_retrain.retrain_router")
+api.add_router("/", "kefu.orders.api.router")

@@ -35,6 +35,15 @@ class ServiceErrorForm(forms.Form):
         for field in self.fields.values():
             field.disabled = True
 
+    @classmethod
+    def initial_for(cls, item: Any) -> dict[str, Any]:
+        """What an edit form starts with: the saved item's attributes of the fields' names."""
+        return {name: getattr(item, name) for name in cls.base_fields}
+
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned values as keyword arguments of the service that saves them."""
+        return dict(self.cleaned_data)
+
 
 class ShopSettingsForm(ServiceErrorForm):
     service_error_fields: ClassVar[dict[str, str]] = {
@@ -122,14 +131,14 @@ class ShopSettingsForm(ServiceErrorForm):
     )
 
     @classmethod
-    def initial_for(cls, shop: Shop) -> dict[str, Any]:
-        initial: dict[str, Any] = {name: getattr(shop, name) for name in cls.base_fields}
-        initial["open_days"] = list(shop.open_days)
+    def initial_for(cls, item: Shop) -> dict[str, Any]:
+        initial = super().initial_for(item)
+        initial["open_days"] = list(item.open_days)
         return initial
 
     def service_fields(self) -> dict[str, Any]:
         """The cleaned values in the shape update_shop_settings takes."""
-        fields = dict(self.cleaned_data)
+        fields = super().service_fields()
         fields["open_days"] = "".join(sorted(fields["open_days"]))
         for optional in ("faq_mode", "faq_threshold"):
             if fields.get(optional) in ("", None):

@@ -5,7 +5,7 @@ They parse and show errors; kefu.playbook.services owns the rules.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,7 @@ from kefu.assist.labels import FINDING_CATEGORIES, SEVERITIES
 from kefu.playbook import services as playbook_services
 from kefu.playbook.checker_terms import SEVERITY_NAMES
 from kefu.playbook.faq_files import MAX_FILE_BYTES
+from kefu.playbook.models import FaqEntry
 from kefu.web.forms import ServiceErrorForm
 
 
@@ -33,6 +34,10 @@ class FaqEntryForm(ServiceErrorForm):
     answer = forms.CharField(
         label=_("回答"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5})
     )
+
+    @classmethod
+    def initial_for(cls, item: FaqEntry) -> dict[str, Any]:
+        return {"questions": "\n".join(item.question_list), "answer": item.answer}
 
 
 class FaqImportForm(forms.Form):

@@ -13,6 +13,7 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -30,7 +31,13 @@ from kefu.playbook.faq_files import MAX_FILE_BYTES
 from kefu.shops.models import Membership, Role
 from kefu.web import playbook_forms
 from kefu.web.forms import ServiceErrorForm
-from kefu.web.views import _page, _refused, member_required
+from kefu.web.views import (
+    delete_item,
+    member_required,
+    render_page,
+    render_refusal,
+    save_form,
+)
 
 EDITORS = (Role.OWNER, Role.SUPERVISOR)
 _IMPORT_SESSION_KEY = "kefu_faq_import"
@@ -50,7 +57,6 @@ class Section:
     create: Callable[..., Any]
     update: Callable[..., Any]
     delete: Callable[..., None]
-    initial: Callable[[Any], dict[str, Any]]
     list_context: Callable[[HttpRequest, Membership], dict[str, Any]]
     created: Any
     saved: Any
@@ -71,19 +77,19 @@ def _list_view(section: Section) -> Callable[..., HttpResponse]:
         form = section.form_class()
         if request.method == "POST":
             form = section.form_class(request.POST)
-            if form.is_valid():
-                try:
-                    saved = section.create(actor=member, **form.cleaned_data)
-                except errors.Forbidden as refusal:
-                    return _refused(request, refusal, member=member)
-                except errors.ServiceError as error:
-                    form.add_service_error(error)
-                else:
-                    messages.success(request, section.created)
-                    _flash_warnings(request, saved)
-                    return redirect(f"web:{section.name}")
+            response = save_form(
+                request,
+                member,
+                form,
+                section.create,
+                success=section.created,
+                redirect_to=f"web:{section.name}",
+                after_save=lambda saved: _flash_warnings(request, saved),
+            )
+            if response is not None:
+                return response
         context = {"form": form, "section": section, **section.list_context(request, member)}
-        return _page(request, member, section.template, context)
+        return render_page(request, member, section.template, context)
 
     return view
 
@@ -98,29 +104,26 @@ def _edit_view(section: Section) -> Callable[..., HttpResponse]:
             raise Http404 from None
         if request.method == "POST":
             form = section.form_class(request.POST)
-            if form.is_valid():
-                try:
-                    saved = section.update(
-                        actor=member, **{section.id_kwarg: item.pk}, **form.cleaned_data
-                    )
-                except errors.Forbidden as refusal:
-                    return _refused(request, refusal, member=member)
-                except errors.NotFound:
-                    raise Http404 from None
-                except errors.ServiceError as error:
-                    form.add_service_error(error)
-                else:
-                    messages.success(request, section.saved)
-                    _flash_warnings(request, saved)
-                    return redirect(f"web:{section.name}")
+            response = save_form(
+                request,
+                member,
+                form,
+                partial(section.update, **{section.id_kwarg: item.pk}),
+                success=section.saved,
+                redirect_to=f"web:{section.name}",
+                after_save=lambda saved: _flash_warnings(request, saved),
+                missing_is_404=True,
+            )
+            if response is not None:
+                return response
         else:
-            form = section.form_class(initial=section.initial(item))
+            form = section.form_class(initial=section.form_class.initial_for(item))
         if member.role not in EDITORS:
             form.make_read_only()
         context = {"form": form, "item": item, "section": section}
         if section.aside_template:
             context.update(section.list_context(request, member))
-        return _page(request, member, "web/playbook_edit.html", context)
+        return render_page(request, member, "web/playbook_edit.html", context)
 
     return view
 
@@ -129,14 +132,13 @@ def _delete_view(section: Section) -> Callable[..., HttpResponse]:
     @require_POST
     @member_required
     def view(request: HttpRequest, member: Membership, item_id: int) -> HttpResponse:
-        try:
-            section.delete(actor=member, **{section.id_kwarg: item_id})
-        except errors.Forbidden as refusal:
-            return _refused(request, refusal, member=member)
-        except errors.NotFound:
-            raise Http404 from None
-        messages.success(request, section.deleted)
-        return redirect(f"web:{section.name}")
+        return delete_item(
+            request,
+            member,
+            partial(section.delete, **{section.id_kwarg: item_id}),
+            success=section.deleted,
+            redirect_to=f"web:{section.name}",
+        )
 
     return view
 
@@ -207,7 +209,6 @@ FAQ = Section(
     create=lambda **kw: playbook_services.create_faq_entry(**kw),
     update=lambda **kw: playbook_services.update_faq_entry(**kw),
     delete=lambda **kw: playbook_services.delete_faq_entry(**kw),
-    initial=lambda entry: {"questions": "\n".join(entry.question_list), "answer": entry.answer},
     list_context=_faq_context,
     created=gettext_lazy("常见问题已添加。"),
     saved=gettext_lazy("常见问题已保存。"),
@@ -223,13 +224,6 @@ SCRIPTS = Section(
     create=lambda **kw: playbook_services.create_script(**kw),
     update=lambda **kw: playbook_services.update_script(**kw),
     delete=lambda **kw: playbook_services.delete_script(**kw),
-    initial=lambda s: {
-        "situation": s.situation,
-        "method_id": s.method_id,
-        "method": s.method,
-        "why": s.why,
-        "text": s.text,
-    },
     list_context=_scripts_context,
     created=gettext_lazy("话术已添加。"),
     saved=gettext_lazy("话术已保存。"),
@@ -246,12 +240,6 @@ TERMS = Section(
     create=lambda **kw: playbook_services.create_checker_term(**kw),
     update=lambda **kw: playbook_services.update_checker_term(**kw),
     delete=lambda **kw: playbook_services.delete_checker_term(**kw),
-    initial=lambda t: {
-        "term": t.term,
-        "category": t.category,
-        "severity": t.severity,
-        "suggestion": t.suggestion,
-    },
     list_context=_terms_context,
     created=gettext_lazy("禁用词已添加，回复检查立即生效。"),
     saved=gettext_lazy("禁用词已保存。"),
@@ -267,12 +255,6 @@ PRODUCTS = Section(
     create=lambda **kw: playbook_services.create_product(**kw),
     update=lambda **kw: playbook_services.update_product(**kw),
     delete=lambda **kw: playbook_services.delete_product(**kw),
-    initial=lambda p: {
-        "name": p.name,
-        "list_price": p.list_price,
-        "floor_price": p.floor_price,
-        "gift": p.gift,
-    },
     list_context=_products_context,
     created=gettext_lazy("商品已添加。"),
     saved=gettext_lazy("商品已保存。"),
@@ -313,7 +295,7 @@ def faq_import(request: HttpRequest, member: Membership) -> HttpResponse:
                 if form.is_valid():
                     result = _preview_import(request, member, form)
         except errors.Forbidden as refusal:
-            return _refused(request, refusal, member=member)
+            return render_refusal(request, refusal, member=member)
     staged = request.session.get(_IMPORT_SESSION_KEY)
     context = {
         "form": form,
@@ -322,7 +304,7 @@ def faq_import(request: HttpRequest, member: Membership) -> HttpResponse:
         "hidden_errors": max(0, len(result.errors) - _SHOWN_IMPORT_ERRORS) if result else 0,
         "staged": staged if result is not None and result.ok and not result.imported else None,
     }
-    return _page(request, member, "web/faq_import.html", context)
+    return render_page(request, member, "web/faq_import.html", context)
 
 
 def _preview_import(

@@ -7,7 +7,7 @@ services; the role checks here only decide which buttons to draw.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from django.conf import settings
@@ -67,13 +67,13 @@ def member_required(view: MemberView) -> Callable[..., HttpResponse]:
         try:
             member = shop_services.get_member_for(user=request.user)
         except errors.Forbidden as refusal:
-            return _refused(request, refusal, member=None)
+            return render_refusal(request, refusal, member=None)
         return view(request, member, *args, **kwargs)
 
     return wrapper
 
 
-def _refused(
+def render_refusal(
     request: HttpRequest, refusal: errors.ServiceError, *, member: Membership | None
 ) -> HttpResponse:
     context = {"member": member, "reason": refusal.message, **_nav(member)}
@@ -91,12 +91,69 @@ def _nav(member: Membership | None) -> dict[str, Any]:
     }
 
 
-def _page(
+def render_page(
     request: HttpRequest, member: Membership, template: str, context: dict[str, Any]
 ) -> HttpResponse:
     return render(
         request, template, {"member": member, "shop": member.shop, **_nav(member), **context}
     )
+
+
+def save_form(
+    request: HttpRequest,
+    member: Membership,
+    form: forms.ServiceErrorForm,
+    save: Callable[..., Any],
+    *,
+    success: str,
+    redirect_to: str,
+    after_save: Callable[[Any], None] | None = None,
+    missing_is_404: bool = False,
+) -> HttpResponse | None:
+    """Hand a posted form to its service: the redirect once saved, or the refusal page.
+
+    `save` is the service, called as `save(actor=member, **form.service_fields())`. None
+    means: show the form again, now carrying the errors, the parser's or the service's (next
+    to the field the refusal is about). `missing_is_404` is for edits: an item deleted while
+    the form was open is a 404, as it is when the page is opened.
+    """
+    if not form.is_valid():
+        return None
+    try:
+        saved = save(actor=member, **form.service_fields())
+    except errors.Forbidden as refusal:
+        return render_refusal(request, refusal, member=member)
+    except errors.NotFound as error:
+        if missing_is_404:
+            raise Http404 from None
+        form.add_service_error(error)
+        return None
+    except errors.ServiceError as error:
+        form.add_service_error(error)
+        return None
+    messages.success(request, success)
+    if after_save is not None:
+        after_save(saved)
+    return redirect(redirect_to)
+
+
+def delete_item(
+    request: HttpRequest,
+    member: Membership,
+    delete: Callable[..., None],
+    *,
+    success: str,
+    redirect_to: str,
+) -> HttpResponse:
+    """Delete through the service (called as `delete(actor=member)`), then back to the list."""
+    try:
+        delete(actor=member)
+    except errors.Forbidden as refusal:
+        return render_refusal(request, refusal, member=member)
+    except errors.NotFound:
+        raise Http404 from None
+    messages.success(request, success)
+    return redirect(redirect_to)
 
 
 # --- customer side --------------------------------------------------------------------------
@@ -154,7 +211,7 @@ def desk(request: HttpRequest, member: Membership) -> HttpResponse:
         "login_url": reverse("login"),
         "max_chars": settings.KEFU_MAX_MESSAGE_CHARS,
     }
-    response = _page(request, member, "web/desk.html", {"config": config})
+    response = render_page(request, member, "web/desk.html", {"config": config})
     response["Content-Security-Policy"] = _content_security_policy(
         request, frame_ancestors="'none'"
     )
@@ -167,16 +224,16 @@ def shop_settings(request: HttpRequest, member: Membership) -> HttpResponse:
     shop = member.shop
     if request.method == "POST":
         form = forms.ShopSettingsForm(request.POST)
-        if form.is_valid():
-            try:
-                shop_services.update_shop_settings(actor=member, **form.service_fields())
-            except errors.Forbidden as refusal:
-                return _refused(request, refusal, member=member)
-            except errors.ServiceError as error:
-                form.add_service_error(error)
-            else:
-                messages.success(request, _("店铺设置已保存。"))
-                return redirect("web:settings")
+        response = save_form(
+            request,
+            member,
+            form,
+            shop_services.update_shop_settings,
+            success=_("店铺设置已保存。"),
+            redirect_to="web:settings",
+        )
+        if response is not None:
+            return response
     else:
         form = forms.ShopSettingsForm(initial=forms.ShopSettingsForm.initial_for(shop))
     if member.role != Role.OWNER:
@@ -187,7 +244,7 @@ def shop_settings(request: HttpRequest, member: Membership) -> HttpResponse:
         "demo_url": reverse("web:demo", args=[shop.public_key]),
         "is_open": shop_services.is_open_now(shop),
     }
-    return _page(request, member, "web/settings.html", context)
+    return render_page(request, member, "web/settings.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -202,7 +259,7 @@ def members(request: HttpRequest, member: Membership) -> HttpResponse:
             else:
                 create_form = _create_member(request, member)
         except errors.Forbidden as refusal:
-            return _refused(request, refusal, member=member)
+            return render_refusal(request, refusal, member=member)
         if bound_row is None and create_form.is_bound is False:
             return redirect("web:members")
     online_ids = set(shop_services.online_members(member.shop_id).values_list("id", flat=True))
@@ -226,7 +283,9 @@ def members(request: HttpRequest, member: Membership) -> HttpResponse:
         rows.append({"member": colleague, "form": form, "online": colleague.pk in online_ids})
     if member.role != Role.OWNER:
         create_form.make_read_only()
-    return _page(request, member, "web/members.html", {"rows": rows, "create_form": create_form})
+    return render_page(
+        request, member, "web/members.html", {"rows": rows, "create_form": create_form}
+    )
 
 
 def _create_member(request: HttpRequest, member: Membership) -> forms.MemberCreateForm:
@@ -277,16 +336,16 @@ def quick_replies(request: HttpRequest, member: Membership) -> HttpResponse:
     form = forms.QuickReplyForm()
     if request.method == "POST":
         form = forms.QuickReplyForm(request.POST)
-        if form.is_valid():
-            try:
-                playbook_services.create_quick_reply(actor=member, **form.cleaned_data)
-            except errors.Forbidden as refusal:
-                return _refused(request, refusal, member=member)
-            except errors.ServiceError as error:
-                form.add_service_error(error)
-            else:
-                messages.success(request, _("快捷回复已添加。"))
-                return redirect("web:quick_replies")
+        response = save_form(
+            request,
+            member,
+            form,
+            playbook_services.create_quick_reply,
+            success=_("快捷回复已添加。"),
+            redirect_to="web:quick_replies",
+        )
+        if response is not None:
+            return response
     query = request.GET.get("q", "")
     context = {
         "form": form,
@@ -294,7 +353,7 @@ def quick_replies(request: HttpRequest, member: Membership) -> HttpResponse:
         "replies": playbook_services.list_quick_replies(actor=member, query=query, limit=500),
         "example": _variables_example(member),
     }
-    return _page(request, member, "web/quick_replies.html", context)
+    return render_page(request, member, "web/quick_replies.html", context)
 
 
 def _variables_example(member: Membership) -> dict[str, str]:
@@ -307,35 +366,32 @@ def quick_reply_edit(request: HttpRequest, member: Membership, reply_id: int) ->
     reply = _quick_reply_of_shop(member, reply_id)
     if request.method == "POST":
         form = forms.QuickReplyForm(request.POST)
-        if form.is_valid():
-            try:
-                playbook_services.update_quick_reply(
-                    actor=member, quick_reply_id=reply.pk, **form.cleaned_data
-                )
-            except errors.Forbidden as refusal:
-                return _refused(request, refusal, member=member)
-            except errors.ServiceError as error:
-                form.add_service_error(error)
-            else:
-                messages.success(request, _("快捷回复已保存。"))
-                return redirect("web:quick_replies")
+        response = save_form(
+            request,
+            member,
+            form,
+            partial(playbook_services.update_quick_reply, quick_reply_id=reply.pk),
+            success=_("快捷回复已保存。"),
+            redirect_to="web:quick_replies",
+        )
+        if response is not None:
+            return response
     else:
-        form = forms.QuickReplyForm(initial={"keyword": reply.keyword, "text": reply.text})
+        form = forms.QuickReplyForm(initial=forms.QuickReplyForm.initial_for(reply))
     context = {"form": form, "reply": reply, "example": _variables_example(member)}
-    return _page(request, member, "web/quick_reply_edit.html", context)
+    return render_page(request, member, "web/quick_reply_edit.html", context)
 
 
 @require_POST
 @member_required
 def quick_reply_delete(request: HttpRequest, member: Membership, reply_id: int) -> HttpResponse:
-    try:
-        playbook_services.delete_quick_reply(actor=member, quick_reply_id=reply_id)
-    except errors.Forbidden as refusal:
-        return _refused(request, refusal, member=member)
-    except errors.NotFound:
-        raise Http404 from None
-    messages.success(request, _("快捷回复已删除。"))
-    return redirect("web:quick_replies")
+    return delete_item(
+        request,
+        member,
+        partial(playbook_services.delete_quick_reply, quick_reply_id=reply_id),
+        success=_("快捷回复已删除。"),
+        redirect_to="web:quick_replies",
+    )
 
 
 def _quick_reply_of_shop(member: Membership, reply_id: int) -> Any:
