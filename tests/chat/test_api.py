@@ -125,10 +125,12 @@ def test_a_customer_can_send_a_product_photo(make_shop):
 ])
 def test_non_images_are_refused_with_a_reason(make_shop, payload, name, code):
     people = make_shop()
+    visitor = chat_services.get_or_create_visitor(shop=people.shop, token=None)
     upload = io.BytesIO(payload)
     upload.name = name
     response = Client().post("/api/visitor/upload", {
-        "key": people.shop.public_key, "token": "", "client_id": "bad-1", "image": upload,
+        "key": people.shop.public_key, "token": chat_services.visitor_token(visitor),
+        "client_id": "bad-1", "image": upload,
     })
     assert response.status_code == 400
     assert response.json()["error"]["code"] == code
@@ -140,10 +142,49 @@ def test_non_images_are_refused_with_a_reason(make_shop, payload, name, code):
 def test_oversize_images_are_refused(make_shop, settings):
     settings.KEFU_MAX_IMAGE_BYTES = 1024
     people = make_shop()
+    visitor = chat_services.get_or_create_visitor(shop=people.shop, token=None)
     upload = io.BytesIO(png_bytes((600, 600)) + b"\0" * 2048)
     upload.name = "big.png"
     response = Client().post("/api/visitor/upload", {
-        "key": people.shop.public_key, "token": "", "client_id": "big-1", "image": upload,
+        "key": people.shop.public_key, "token": chat_services.visitor_token(visitor),
+        "client_id": "big-1", "image": upload,
     })
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "image_too_large"
+
+
+@pytest.mark.django_db
+def test_a_fresh_token_cannot_upload_files(make_shop):
+    """A token costs nothing; disk and new conversations must not come with it."""
+    people = make_shop()
+    upload = io.BytesIO(png_bytes())
+    upload.name = "photo.png"
+    response = Client().post("/api/visitor/upload", {
+        "key": people.shop.public_key, "token": "", "client_id": "img-x", "image": upload,
+    })
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "say_hello_first"
+    assert not Conversation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_retried_upload_stores_one_image_and_never_shows_the_coach(make_shop, settings):
+    people = make_shop()
+    visitor = chat_services.get_or_create_visitor(shop=people.shop, token=None)
+    token = chat_services.visitor_token(visitor)
+
+    def upload() -> dict:
+        image = io.BytesIO(png_bytes())
+        image.name = "photo.png"
+        return Client().post("/api/visitor/upload", {
+            "key": people.shop.public_key, "token": token, "client_id": "img-r", "image": image,
+        }).json()
+
+    first = upload()
+    Message.objects.filter(client_id="img-r").update(meta={"coach": {"emotion": "angry"}})
+    again = upload()
+    assert again["message"]["id"] == first["message"]["id"]
+    assert "coach" not in again["message"].get("meta", {})
+    stored = list((settings.MEDIA_ROOT / "chat" / str(people.shop.id)).iterdir())
+    assert len([p for p in stored if p.name in first["message"]["image_url"]]) == 1
+    assert Message.objects.filter(client_id="img-r").count() == 1

@@ -233,3 +233,39 @@ def test_business_hours_across_midnight():
     assert is_open_now(shop, dt.datetime(2026, 11, 23, 23, 0, tzinfo=tz))
     assert is_open_now(shop, dt.datetime(2026, 11, 23, 1, 0, tzinfo=tz))
     assert not is_open_now(shop, dt.datetime(2026, 11, 23, 12, 0, tzinfo=tz))
+
+
+def test_clients_cannot_use_the_ids_the_server_gives_its_own_messages():
+    for reserved in ("sys-assign-4", "faq-3-7"):
+        with pytest.raises(ServiceError) as err:
+            chat_services.clean_client_id(reserved)
+        assert err.value.code == "bad_client_id"
+
+
+def test_auto_replies_never_collide_with_a_customer_message(make_shop):
+    people = make_shop()
+    visitor = visitor_of(people.shop)
+    stored, _ = send(visitor, "c1")  # nobody online: the away reply follows
+    conv_id = stored.message["conversation"]
+    send(visitor, "sys-assign-4-lookalike", conversation_id=conv_id)
+    set_online(people.agent)
+    chat_services.assign_waiting(shop_id=people.shop.id)  # stores its greeting
+    conv = Conversation.objects.get(id=conv_id)
+    assert conv.assignee_id == people.agent.id
+    seqs = list(Message.objects.filter(conversation_id=conv_id).values_list("seq", flat=True))
+    assert sorted(seqs) == list(range(1, len(seqs) + 1))
+
+
+def test_a_deactivated_agent_can_no_longer_reply_and_their_chats_go_back_to_the_queue(make_shop):
+    from kefu.shops import services as shop_services
+
+    people = make_shop()
+    set_online(people.agent)
+    stored, _ = send(visitor_of(people.shop), "c")
+    conv_id = stored.message["conversation"]
+    assert Conversation.objects.get(id=conv_id).assignee_id == people.agent.id
+    shop_services.update_member(actor=people.owner, member_id=people.agent.id, is_active=False)
+    refused = agent_send(people.agent, conv_id, "late")
+    assert isinstance(refused.error, Forbidden)
+    conv = Conversation.objects.get(id=conv_id)
+    assert conv.assignee_id != people.agent.id

@@ -274,3 +274,35 @@ def test_opening_the_widget_stores_nothing_until_the_customer_writes(live_server
 
     run(scenario())
     assert Visitor.objects.filter(shop=people.shop).count() == 1
+
+
+def test_a_socket_that_floods_frames_is_closed(live_server_asgi, make_shop):
+    people = make_shop()
+
+    async def scenario() -> int:
+        ws, _ = await visitor(live_server_asgi, people.shop)
+        for i in range(200):
+            try:
+                await ws.send(json.dumps({"type": "typing", "typing": i % 2 == 0}))
+            except websockets.ConnectionClosed:
+                break
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            async with asyncio.timeout(TIMEOUT):
+                while True:
+                    await ws.recv()
+        return closed.value.rcvd.code
+
+    assert run(scenario()) == 4429
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(live_server_asgi, make_shop):
+    import httpx
+
+    people = make_shop()
+    body = b"x" * (6 * 1024 * 1024)
+    response = httpx.post(
+        f"{live_server_asgi.url}/api/visitor/upload", content=body,
+        headers={"content-type": "multipart/form-data; boundary=xx"}, timeout=30,
+    )
+    assert response.status_code == 413
+    assert people.shop.conversations.count() == 0

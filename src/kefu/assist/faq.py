@@ -54,24 +54,24 @@ _SYNONYM_PATTERN = re.compile("|".join(sorted(map(re.escape, _SYNONYMS), key=len
 # key-term coverage, most specific missing term, entry-side coverage, unknown share,
 # then encoder→questions, chars→questions, encoder→answer each less its mean.
 _WEIGHTS_WITH_ENCODER = (
-    0.706,
-    1.312,
-    1.12,
-    1.582,
-    5.377,
-    2.234,
-    -1.366,
-    0.641,
-    0.851,
-    2.481,
-    1.256,
-    2.357,
+    0.315,
+    1.746,
+    1.151,
+    1.595,
+    6.21,
+    2.334,
+    -1.768,
+    0.913,
+    1.032,
+    2.756,
+    0.957,
+    2.529,
 )
-_BIAS_WITH_ENCODER = -4.534
-_THRESHOLD_WITH_ENCODER = 0.33
-_WEIGHTS_CHARS_ONLY = (1.228, 2.714, 0.0, 0.0, 4.351, 3.553, -1.305, 1.671, 0.85, 0.0, 1.727, 0.0)
-_BIAS_CHARS_ONLY = -3.701
-_THRESHOLD_CHARS_ONLY = 0.26
+_BIAS_WITH_ENCODER = -4.514
+_THRESHOLD_WITH_ENCODER = 0.38
+_WEIGHTS_CHARS_ONLY = (0.864, 3.747, 0.0, 0.0, 4.577, 3.64, -1.556, 1.93, 0.89, 0.0, 1.591, 0.0)
+_BIAS_CHARS_ONLY = -3.673
+_THRESHOLD_CHARS_ONLY = 0.23
 
 
 # How many entries, best by similarity, get the (slower) key-term comparison.

@@ -103,9 +103,16 @@ def visitor_upload(
     image: File[UploadedFile],
 ) -> dict[str, Any]:
     shop = chat_services.get_shop_by_key(key)
-    visitor = chat_services.get_or_create_visitor(shop=shop, token=token)
+    visitor = chat_services.visitor_pass_for(shop=shop, token=token).visitor
+    if visitor is None:
+        # Only someone who has already written may send files: a fresh token costs
+        # nothing, so it must not buy 5 MB of disk and a new conversation each time.
+        raise ServiceError("say_hello_first", "请先发一句文字消息，再发送图片哦～")
     client_id = chat_services.clean_client_id(client_id)
     chat_services.check_visitor_rate(visitor.public_id.int, time.monotonic())
+    existing = chat_services.stored_copy(visitor=visitor, client_id=client_id)
+    if existing is not None:  # a retried upload: the image is stored already
+        return {"message": wire.for_visitor(existing)}
     path = images.save_image(image, name=f"chat/{shop.id}/{uuid.uuid4().hex}")
     (stored,), events = chat_services.store_messages([chat_services.Outgoing(
         shop_id=shop.id, visitor_id=visitor.id, client_id=client_id, text="", image=path,
@@ -115,9 +122,7 @@ def visitor_upload(
     from kefu.realtime import hub
 
     hub.publish_from_sync(events)  # store_messages has committed
-    return {"message": stored.message}
-
-
+    return {"message": wire.for_visitor(stored.message)}
 
 
 api.add_router("/coach/retrain", "kefu.coach.api_retrain.retrain_router")

@@ -41,6 +41,8 @@ TOKEN_SALT = "kefu.visitor"
 AUTO_REPLY_GAP = dt.timedelta(minutes=10)
 HISTORY_PAGE = 500
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# Ids the server gives its own messages (auto-replies, FAQ answers): no client may use them.
+RESERVED_CLIENT_ID_PREFIXES = ("sys-", "faq-")
 
 
 # --- visitors -------------------------------------------------------------------------------
@@ -109,6 +111,15 @@ def ensure_visitor(*, shop_id: int, public_id: uuid.UUID) -> Visitor:
     return visitor
 
 
+def stored_copy(*, visitor: Visitor, client_id: str) -> dict[str, Any] | None:
+    """The message this visitor already stored under client_id, if any."""
+    message = (
+        Message.objects.select_related("author")
+        .filter(conversation__visitor=visitor, client_id=client_id).first()
+    )
+    return wire.message_dict(message) if message else None
+
+
 def latest_conversation(visitor: Visitor) -> Conversation | None:
     return visitor.conversations.order_by("-id").first()
 
@@ -132,7 +143,10 @@ def clean_text(text: Any) -> str:
 
 
 def clean_client_id(client_id: Any) -> str:
-    if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
+    if (
+        not isinstance(client_id, str) or not _CLIENT_ID.match(client_id)
+        or client_id.startswith(RESERVED_CLIENT_ID_PREFIXES)
+    ):
         raise ServiceError("bad_client_id", _("消息编号不正确，请刷新页面后重试。"))
     return client_id
 
@@ -270,7 +284,10 @@ class _Batch:
     def _member(self, member_id: int) -> Membership:
         if member_id not in self.members:
             self.members[member_id] = Membership.objects.select_related("shop").get(id=member_id)
-        return self.members[member_id]
+        member = self.members[member_id]
+        if not member.is_active:  # an open workbench outlives a deactivation: check each time
+            raise Forbidden("inactive", _("您的账号已被停用，请联系店主。"))
+        return member
 
     def store(self, item: Outgoing) -> Stored | _Pending:
         try:
@@ -311,6 +328,8 @@ class _Batch:
         conv = self._conversation(item.conversation_id) if item.conversation_id else None
         if conv is None or conv.shop_id != item.shop_id:
             raise NotFound("no_conversation", _("找不到这个会话。"))
+        if conv.status == Status.CLOSED:  # closed while the answer was being found
+            raise ServiceError("closed", _("会话已结束。"))
         return conv
 
     def _agent_conversation(self, item: Outgoing) -> Conversation:
@@ -360,7 +379,8 @@ class _Batch:
         return _Pending(client_id, message, author_name)
 
     def _system(self, conv: Conversation, text: str, tag: str) -> None:
-        self._append(conv, f"sys-{tag}-{conv.last_seq + 1}", SenderKind.SYSTEM, text)
+        # Random, so nothing a client could have sent first can collide with it.
+        self._append(conv, f"sys-{tag}-{uuid.uuid4().hex[:12]}", SenderKind.SYSTEM, text)
 
     def _assign(
         self, conv: Conversation, member: Membership, kind: str, *,
@@ -705,6 +725,32 @@ def agent_disconnected(*, member_id: int) -> None:
 def agents_seen(*, member_ids: Iterable[int]) -> None:
     """Heartbeat for the workbenches open in this process."""
     Membership.objects.filter(id__in=list(member_ids)).update(last_seen_at=timezone.now())
+
+
+def release_conversations_of(*, member_id: int) -> None:
+    """A member was deactivated: their open chats go back to the queue (then to whoever
+    is free), published once the caller's transaction commits."""
+    now = timezone.now()
+    convs = list(
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("visitor", "assignee")
+        .filter(assignee_id=member_id, status=Status.OPEN)
+    )
+    if not convs:
+        return
+    for conv in convs:
+        conv.assignee, conv.status = None, Status.WAITING
+        conv.waiting_since = conv.waiting_since or now
+    _save_conversations(convs)
+    events = [summary_event(conv, member_id) for conv in convs]
+    shop_id = convs[0].shop_id
+    transaction.on_commit(lambda: _publish_with_reassignment(events, shop_id))
+
+
+def _publish_with_reassignment(events: list[Event], shop_id: int) -> None:
+    from kefu.realtime import hub
+
+    hub.publish_from_sync(events + assign_waiting(shop_id=shop_id))
 
 
 def assign_waiting(*, shop_id: int) -> list[Event]:

@@ -199,7 +199,7 @@ class Analyzer:
         else:
             self.recent.move_to_end(job.conversation_id)
         context = tuple(turns)
-        turns.append(job.text)
+        turns.append(job.text[:300])  # context needs the gist; memory stays bounded
         return context
 
     def _read_all(self, jobs: list[Job]) -> list[dict[str, Any]]:

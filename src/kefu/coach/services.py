@@ -321,9 +321,11 @@ def offer_for(
     """The next offer on a shop product; `rounds` are the agent's earlier offers, oldest first."""
     product = _product(actor, product_id)
     try:
-        earlier = [Decimal(str(r).strip()) for r in rounds]
+        earlier = [Decimal(str(r).strip()) for r in rounds[:50]]
     except InvalidOperation as exc:
         raise ServiceError("bad_rounds", _("之前的报价需为数字。")) from exc
+    if not all(price.is_finite() and price >= 0 for price in earlier):  # NaN, Infinity
+        raise ServiceError("bad_rounds", _("之前的报价需为数字。"))
     try:
         offer = next_offer(
             list_price=product.list_price,

@@ -94,3 +94,6 @@ class ImportMapping(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["shop", "platform"], name="uniq_mapping_platform"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id}:{self.platform}"

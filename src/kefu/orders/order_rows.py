@@ -30,7 +30,7 @@ _STATUS_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (OrderStatus.REFUNDING, ("退款中", "申请退款", "退款申请", "售后中", "退货中", "锁定")),
     (OrderStatus.CLOSED, ("关闭", "取消", "作废")),
     (OrderStatus.UNPAID, ("等待买家付款", "待付款", "等待付款", "未付款", "待支付", "未支付")),
-    (OrderStatus.COMPLETED, ("交易成功", "完成", "已签收", "已收货", "确认收货")),
+    (OrderStatus.COMPLETED, ("交易成功", "完成", "已签收", "已收货", "已确认收货")),
     (OrderStatus.SHIPPED, ("已发货", "等待买家确认", "待收货", "等待确认收货", "待签收", "运输中")),
     (OrderStatus.PAID, ("已付款", "已支付", "等待卖家发货", "待发货", "等待出库", "待出库", "已付")),
 )

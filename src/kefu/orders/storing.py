@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from django.db import connection
+from django.utils import timezone
+
 from kefu.customers import services as customer_services
 from kefu.orders.models import Order
 from kefu.orders.order_rows import OrderDraft
 
 CHUNK = 1000
 Progress = Callable[[int, int], None]
+_INSERTED_FIELDS = [
+    "shop", "platform", "customer", "order_no", "status", "status_text", "amount",
+    "refund_amount", "title", "created_at", "paid_at", "receiver_name", "receiver_phone",
+    "receiver_address", "imported_at",
+]
 _UPDATED_FIELDS = [
     "customer", "status", "status_text", "amount", "refund_amount", "title", "created_at",
     "paid_at", "receiver_name", "receiver_phone", "receiver_address", "imported_at",
@@ -61,12 +69,7 @@ def store_orders(
         customer_ids = customer_services.link_customers(
             shop_id=shop_id, platform=platform, buyers=buyers
         )
-        Order.objects.bulk_create(
-            [_order(shop_id, platform, d, customer_ids.get(d.buyer)) for d in chunk],
-            update_conflicts=True,
-            unique_fields=["shop", "platform", "order_no"],
-            update_fields=_UPDATED_FIELDS,
-        )
+        _upsert(shop_id, platform, chunk, customer_ids)
         updated += len(known)
         created += len(chunk) - len(known)
         if progress is not None:
@@ -74,11 +77,36 @@ def store_orders(
     return created, updated
 
 
-def _order(shop_id: int, platform: str, d: OrderDraft, customer_id: int | None) -> Order:
-    return Order(
-        shop_id=shop_id, platform=platform, customer_id=customer_id, order_no=d.order_no,
-        status=d.status, status_text=d.status_text, amount=d.amount,
-        refund_amount=d.refund_amount, title=d.title, created_at=d.created_at,
-        paid_at=d.paid_at, receiver_name=d.receiver_name, receiver_phone=d.receiver_phone,
-        receiver_address=d.receiver_address,
+def _upsert(
+    shop_id: int, platform: str, chunk: Sequence[OrderDraft], customer_ids: dict[str, int]
+) -> None:
+    """One INSERT … ON CONFLICT DO UPDATE for the chunk (SQLite ≥ 3.24 and PostgreSQL).
+
+    Raw SQL because the ORM's bulk_create(update_conflicts=True) spent three quarters of
+    a 50 MB import compiling per-value SQL (and SQLite's 999-parameter batches).
+    """
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    params = [
+        (
+            shop_id, platform, customer_ids.get(d.buyer), d.order_no, d.status, d.status_text,
+            d.amount, d.refund_amount, d.title, ops.adapt_datetimefield_value(d.created_at),
+            ops.adapt_datetimefield_value(d.paid_at), d.receiver_name, d.receiver_phone,
+            d.receiver_address, now,
+        )
+        for d in chunk
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(_upsert_sql(), params)
+
+
+def _upsert_sql() -> str:
+    qn = connection.ops.quote_name
+    columns = [Order._meta.get_field(name).column for name in _INSERTED_FIELDS]
+    updated = [Order._meta.get_field(name).column for name in _UPDATED_FIELDS]
+    return (
+        f"INSERT INTO {qn(Order._meta.db_table)} ({', '.join(map(qn, columns))}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({qn('shop_id')}, {qn('platform')}, {qn('order_no')}) DO UPDATE SET "
+        + ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in updated)
     )

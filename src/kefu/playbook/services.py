@@ -92,6 +92,7 @@ __all__ = [
 
 MAX_KEYWORD = 20
 MAX_TEXT = 1000
+MAX_QUICK_REPLIES = 500
 # Variables an owner may write in a quick reply, with their English aliases.
 VARIABLES = {
     "客户": "customer", "顾客": "customer", "customer": "customer",
@@ -149,6 +150,10 @@ def create_quick_reply(*, actor: Membership, keyword: str, text: str) -> QuickRe
     """Save a new quick reply for the actor's shop (owners and supervisors)."""
     require_role(actor, Role.OWNER, Role.SUPERVISOR)
     keyword, text = _clean(keyword, text)
+    if QuickReply.objects.filter(shop_id=actor.shop_id).count() >= MAX_QUICK_REPLIES:
+        raise ServiceError(
+            "too_many", _("快捷回复最多%(n)d条，请先删掉不用的。") % {"n": MAX_QUICK_REPLIES}
+        )
     try:
         with transaction.atomic():
             return QuickReply.objects.create(shop_id=actor.shop_id, keyword=keyword, text=text)

@@ -26,7 +26,7 @@ from kefu.chat import services as chat_services
 from kefu.chat import wire
 from kefu.errors import ServiceError
 from kefu.realtime.events import Event
-from kefu.realtime.hub import Conn, hub
+from kefu.realtime.hub import REVOKED, Conn, hub
 from kefu.realtime.writer import writer
 from kefu.shops import services as shop_services
 
@@ -38,6 +38,11 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_SLOW = 4408
+CLOSE_FLOOD = 4429
+MAX_ID = 2**63 - 1  # what a database integer holds; larger ids are malformed, not missing
+# Every frame a socket sends counts: a burst of FRAME_BURST, refilled at FRAME_RATE a second.
+FRAME_RATE = 20.0
+FRAME_BURST = 60
 HEARTBEAT_S = 15.0
 
 _readers = ThreadPoolExecutor(4, thread_name_prefix="kefu-read")
@@ -67,7 +72,7 @@ def parse_frame(raw: str | bytes | None) -> dict[str, Any]:
 
 def _int(frame: dict[str, Any], key: str, default: int | None = None) -> int:
     value = frame.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_ID:
         raise BadFrame(f"{key} must be a non-negative integer")
     return value
 
@@ -96,16 +101,46 @@ async def _pump(ws: WebSocket, conn: Conn) -> None:
         if text is None:
             await ws.close(CLOSE_TOO_SLOW)
             return
+        if text is REVOKED:
+            await ws.close(CLOSE_UNAUTHORIZED)
+            return
         await ws.send_text(text)
+
+
+class FrameBudget:
+    """Token bucket over all of a socket's frames: typing and resume floods cost too."""
+
+    __slots__ = ("tokens", "stamp")
+
+    def __init__(self) -> None:
+        self.tokens, self.stamp = float(FRAME_BURST), time.monotonic()
+
+    def spend(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(FRAME_BURST, self.tokens + (now - self.stamp) * FRAME_RATE)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
 
 
 async def _serve(ws: WebSocket, conn: Conn, handle: Callable[[dict[str, Any]], Any]) -> None:
     pump = asyncio.create_task(_pump(ws, conn))
+    budget = FrameBudget()
     try:
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
                 return
+            if not budget.spend():
+                conn.offer(orjson.dumps({"type": "error", "code": "flood", "message": str(
+                    gettext_lazy("发送太频繁，连接已断开，请稍后再试。"))}).decode())
+                await asyncio.sleep(0)
+                await _drain(conn)
+                await ws.close(CLOSE_FLOOD)
+                return
+            frame: dict[str, Any] = {}
             try:
                 frame = parse_frame(message.get("text"))
                 await handle(frame)
@@ -193,10 +228,13 @@ async def visitor_socket(ws: WebSocket) -> None:
         "agent_online": opened["agent_online"],
     }).decode())
 
+    typing_state = [False]
+
     async def handle(frame: dict[str, Any]) -> None:
         kind = frame["type"]
         if kind == "message":
             client_id = frame.get("client_id")
+            typing_state[0] = False
             try:
                 text = chat_services.clean_text(frame.get("text"))
                 client_id = chat_services.clean_client_id(client_id)
@@ -221,11 +259,14 @@ async def visitor_socket(ws: WebSocket) -> None:
                     {"type": "history", "messages": [], "last_seq": 0}
                 ).decode())
         elif kind == "typing":
-            if conn.conversation_id is not None:
+            typing = bool(frame.get("typing"))
+            # Only a change of state is news: a held key must not flood the workbenches.
+            if conn.conversation_id is not None and typing != typing_state[0]:
+                typing_state[0] = typing
                 await hub.publish([Event(
                     shop_id=shop.id, kind="typing", conversation_id=conn.conversation_id,
                     frame={"type": "typing", "conversation": conn.conversation_id,
-                           "typing": bool(frame.get("typing")), "by": "customer"},
+                           "typing": typing, "by": "customer"},
                     by="customer",
                 )])
         elif kind == "ping":
@@ -391,8 +432,28 @@ async def agent_socket(ws: WebSocket) -> None:
         await run_sync(lambda: chat_services.agent_disconnected(member_id=member.id))
 
 
-def _heartbeat(member_ids: list[int]) -> None:
+def _heartbeat(member_ids: list[int]) -> dict[int, tuple[bool, str]]:
+    """Refresh presence; answer each member's current (is_active, role)."""
+    from kefu.shops.models import Membership
+
     chat_services.agents_seen(member_ids=member_ids)
+    return {
+        pk: (active, role)
+        for pk, active, role in Membership.objects.filter(id__in=member_ids)
+        .values_list("id", "is_active", "role")
+    }
+
+
+def _apply_seats(seats: dict[int, tuple[bool, str]]) -> None:
+    """Open workbenches follow role changes; a deactivated member's sockets close."""
+    from kefu.shops.models import Role
+
+    for conn in hub.agent_conns():
+        active, role = seats.get(conn.member_id, (False, ""))  # type: ignore[arg-type]
+        if not active:
+            conn.revoke()
+        else:
+            conn.sees_all = role in (Role.OWNER, Role.SUPERVISOR)
 
 
 class Presence:
@@ -419,7 +480,7 @@ class Presence:
             await asyncio.sleep(HEARTBEAT_S)
             if self.counts:
                 try:
-                    await run_sync(_heartbeat, list(self.counts))
+                    _apply_seats(await run_sync(_heartbeat, list(self.counts)))
                 except Exception:  # noqa: BLE001 - a missed beat must not kill the loop
                     log.exception("presence heartbeat failed")
 

@@ -25,6 +25,9 @@ OUTBOX_LIMIT = 2000  # frames; a socket this far behind is closed and must resum
 SUMMARY_FLUSH_S = 0.3
 
 
+REVOKED = "\x00revoked"  # outbox marker: close the socket, its login no longer holds
+
+
 class Conn:
     """One open socket: a visitor's or an agent's."""
 
@@ -36,7 +39,7 @@ class Conn:
     def __init__(self, kind: str, shop_id: int) -> None:
         self.kind = kind
         self.shop_id = shop_id
-        self.outbox: asyncio.Queue[str | None] = asyncio.Queue()
+        self.outbox: asyncio.Queue[str | None] = asyncio.Queue()  # None: fell behind
         self.closed = False
         self.visitor_id: int | None = None
         self.conversation_id: int | None = None
@@ -53,6 +56,12 @@ class Conn:
             self.outbox.put_nowait(None)
             return
         self.outbox.put_nowait(text)
+
+    def revoke(self) -> None:
+        """The member was deactivated: close this socket after what is queued."""
+        if not self.closed:
+            self.closed = True
+            self.outbox.put_nowait(REVOKED)
 
     def wants_message(self, event: Event) -> bool:
         if self.kind == "visitor":
@@ -240,6 +249,10 @@ class Hub:
                 # held it, anyone who opened it, and everyone while it waits.
                 if conn.wants_message(event) or conn.member_id in holders:
                     conn.offer(text)
+
+
+    def agent_conns(self) -> list[Conn]:
+        return [conn for room in self.rooms.values() for conn in room.agents]
 
 
 hub = Hub()

@@ -36,12 +36,14 @@ def _store_isolated(items: list[chat_services.Outgoing]):  # type: ignore[no-unt
     except DatabaseError as exc:
         log.warning("batch of %d failed (%s); storing one by one", len(items), exc)
         connection.close()  # a broken connection is reopened on next use
+    except Exception:  # noqa: BLE001 - one bad item must not fail everyone else's message
+        log.exception("batch of %d failed; storing one by one", len(items))
     results, events = [], []
     for item in items:
         try:
             (stored,), item_events = chat_services.store_messages([item])
-        except DatabaseError as exc:
-            log.error("message %s could not be stored: %s", item.client_id, exc)
+        except Exception as exc:  # noqa: BLE001 - answered as store_failed, logged in full
+            log.exception("message %s could not be stored: %s", item.client_id, exc)
             close_old_connections()
             stored = chat_services.Stored(
                 item.client_id,

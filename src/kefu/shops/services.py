@@ -152,6 +152,10 @@ def update_member(
         fields.append("is_active")
     if fields:
         member.save(update_fields=fields)
+    if is_active is False:
+        from kefu.chat import services as chat_services  # chat builds on shops, not back
+
+        chat_services.release_conversations_of(member_id=member.id)
     return member
 
 
@@ -165,6 +169,10 @@ def update_shop_settings(*, actor: Membership, **fields: Any) -> Shop:
     shop = Shop.objects.select_for_update().get(id=actor.shop_id)
     if "name" in fields and not str(fields["name"]).strip():
         raise ServiceError("bad_name", _("请填写店铺名称。"))
+    for name in ("welcome_message", "away_message", "busy_message", "announcement", "name"):
+        limit = Shop._meta.get_field(name).max_length
+        if name in fields and limit and len(str(fields[name] or "")) > limit:
+            raise ServiceError("too_long", _("内容太长了（不超过%(n)d字）。") % {"n": limit})
     if "faq_threshold" in fields and not 0 <= float(fields["faq_threshold"]) <= 1:
         raise ServiceError("bad_threshold", _("匹配度门槛应在 0 到 1 之间。"))
     if fields.get("free_shipping_threshold") is not None and fields["free_shipping_threshold"] < 0:
