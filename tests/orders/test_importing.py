@@ -77,7 +77,9 @@ def test_buyers_become_customers_once_per_nickname(make_shop):
 
     customers = Customer.objects.filter(shop=people.shop, platform="taobao")
     assert sorted(customers.values_list("nickname", flat=True)) == [
-        "tb_8823911", "小橙子爱吃橙", "阿宝的小店铺",
+        "tb_8823911",
+        "小橙子爱吃橙",
+        "阿宝的小店铺",
     ]
     orange = customers.get(nickname="小橙子爱吃橙")
     assert orange.orders.count() == 2
@@ -183,8 +185,10 @@ def test_preview_shows_mapped_columns_and_first_rows_without_writing(make_shop):
 def test_reimporting_the_same_file_updates_instead_of_duplicating(make_shop):
     people = make_shop()
     run_import(people.owner, "taobao_orders_gbk.csv")
-    changed = fixture("taobao_orders_gbk.csv").decode("gbk").replace(
-        "买家已付款，等待卖家发货", "卖家已发货，等待买家确认"
+    changed = (
+        fixture("taobao_orders_gbk.csv")
+        .decode("gbk")
+        .replace("买家已付款，等待卖家发货", "卖家已发货，等待买家确认")
     )
 
     again = run_import(people.owner, "orders.csv", data=changed.encode("gbk"))
@@ -201,7 +205,8 @@ def test_bad_number_and_bad_date_are_reported_with_rows_and_nothing_imported(mak
 
     assert (record.created, record.updated, record.bad_rows) == (0, 0, 2)
     assert [(e["row"], e["column"]) for e in record.errors] == [
-        (3, "买家实际支付金额"), (5, "订单创建时间"),
+        (3, "买家实际支付金额"),
+        (5, "订单创建时间"),
     ]
     assert "六十九块九" in record.errors[0]["reason"]
     assert Order.objects.count() == 0 and Customer.objects.count() == 0
@@ -215,7 +220,8 @@ def test_keep_good_rows_imports_them_and_returns_the_bad_ones_as_csv(make_shop):
 
     assert record.created == 2
     assert set(Order.objects.values_list("order_no", flat=True)) == {
-        "3312874409125567810", "3312874409125567812",
+        "3312874409125567810",
+        "3312874409125567812",
     }
     rows = list(csv.reader(io.StringIO(bytes(record.error_file).decode("utf-8-sig"))))
     assert rows[0][:3] == ["原行号", "错误原因", "订单编号"]
@@ -238,7 +244,7 @@ def test_the_fixed_error_file_imports_the_remaining_rows(make_shop):
 def test_formula_cells_in_the_error_file_are_made_inert(make_shop):
     people = make_shop()
     text = fixture("taobao_bad_number_and_date.csv").decode("gb18030")
-    text = text.replace("tb_8823911", "=HYPERLINK(\"x\")", 1)
+    text = text.replace("tb_8823911", '=HYPERLINK("x")', 1)
 
     record = run_import(people.owner, "t.csv", data=text.encode("utf-8"), keep_good_rows=True)
 
@@ -407,5 +413,7 @@ def test_a_50_mb_export_imports_in_one_go(make_shop, capsys):
     assert record.bad_rows == 0 and record.created == record.rows
     assert Order.objects.filter(shop=people.shop).count() == record.rows
     with capsys.disabled():  # the figure for the report, never a pass/fail on time
-        print(f"\n50 MB import: {record.rows} rows in {seconds:.1f} s = "
-              f"{record.rows / seconds:,.0f} rows/s")
+        print(
+            f"\n50 MB import: {record.rows} rows in {seconds:.1f} s = "
+            f"{record.rows / seconds:,.0f} rows/s"
+        )

@@ -30,8 +30,9 @@ def link_customers(
         return {}
     wanted = list(buyers)
     found = dict(
-        Customer.objects.filter(shop_id=shop_id, platform=platform, nickname__in=wanted)
-        .values_list("nickname", "id")
+        Customer.objects.filter(
+            shop_id=shop_id, platform=platform, nickname__in=wanted
+        ).values_list("nickname", "id")
     )
     missing = [nick for nick in wanted if nick not in found]
     if missing:
@@ -39,8 +40,11 @@ def link_customers(
         Customer.objects.bulk_create(
             [
                 Customer(
-                    shop_id=shop_id, platform=platform, nickname=nick,
-                    name=buyers[nick].name, phone=buyers[nick].phone,
+                    shop_id=shop_id,
+                    platform=platform,
+                    nickname=nick,
+                    name=buyers[nick].name,
+                    phone=buyers[nick].phone,
                     address=buyers[nick].address,
                 )
                 for nick in missing
@@ -48,7 +52,8 @@ def link_customers(
             ignore_conflicts=True,
         )
         found.update(
-            Customer.objects.filter(shop_id=shop_id, platform=platform, nickname__in=missing)
-            .values_list("nickname", "id")
+            Customer.objects.filter(
+                shop_id=shop_id, platform=platform, nickname__in=missing
+            ).values_list("nickname", "id")
         )
     return found

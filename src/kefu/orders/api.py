@@ -30,12 +30,13 @@ def push_orders(request: HttpRequest, data: PushIn) -> Any:
     actor = shop_services.get_member_for(user=request.user)
     record = pushing.push_orders(actor=actor, orders=data.orders, platform=data.platform)
     body = {
-        "import": record.id, "rows": record.rows, "created": record.created,
-        "updated": record.updated, "errors": record.errors,
+        "import": record.id,
+        "rows": record.rows,
+        "created": record.created,
+        "updated": record.updated,
+        "errors": record.errors,
     }
     if record.bad_rows:
         message = _("有订单格式不对，这一批都没有导入。")
-        return JsonResponse(
-            {**body, "error": {"code": "bad_rows", "message": message}}, status=400
-        )
+        return JsonResponse({**body, "error": {"code": "bad_rows", "message": message}}, status=400)
     return body

@@ -33,15 +33,19 @@ def import_file(
     from kefu.orders import importing
     from kefu.shops.models import Membership, Role
 
-    owner = Membership.objects.select_related("shop").filter(
-        shop__slug=shop, role=Role.OWNER, is_active=True
-    ).first()
+    owner = (
+        Membership.objects.select_related("shop")
+        .filter(shop__slug=shop, role=Role.OWNER, is_active=True)
+        .first()
+    )
     if owner is None:
         typer.echo(f"找不到店铺 {shop}。", err=True)
         raise typer.Exit(1)
     started = time.perf_counter()
     with Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
         TimeRemainingColumn(),
     ) as bar:
         task = bar.add_task("读取并检查…", total=None)
@@ -51,8 +55,12 @@ def import_file(
 
         try:
             record = importing.import_orders_file(
-                actor=owner, filename=file.name, data=file.read_bytes(), platform=platform,
-                keep_good_rows=keep_good_rows, progress=report,
+                actor=owner,
+                filename=file.name,
+                data=file.read_bytes(),
+                platform=platform,
+                keep_good_rows=keep_good_rows,
+                progress=report,
             )
         except ServiceError as exc:
             bar.stop()
@@ -70,5 +78,7 @@ def import_file(
         errors_path.write_bytes(bytes(record.error_file))
         typer.echo(f"有问题的行已写到 {errors_path}", err=True)
     if record.bad_rows and not keep_good_rows:
-        typer.echo("这个文件没有导入。改好后重新导入，或加 --keep-good-rows 先导入没问题的行。", err=True)
+        typer.echo(
+            "这个文件没有导入。改好后重新导入，或加 --keep-good-rows 先导入没问题的行。", err=True
+        )
         raise typer.Exit(1)

@@ -38,12 +38,26 @@ REQUIRED_FIELDS = ("order_no", "amount", "status")
 _VARIANTS: dict[str, tuple[str, ...]] = {
     "order_no": ("订单编号", "订单号", "主订单编号", "订单id", "订单ID"),
     "buyer": (
-        "买家会员名", "买家昵称", "买家账号", "下单帐号", "下单账号", "用户账号", "客户账号",
-        "用户昵称", "会员名",
+        "买家会员名",
+        "买家昵称",
+        "买家账号",
+        "下单帐号",
+        "下单账号",
+        "用户账号",
+        "客户账号",
+        "用户昵称",
+        "会员名",
     ),
     "amount": (
-        "买家实际支付金额", "实付金额", "用户实付金额", "买家实付金额", "订单实付金额", "实付款",
-        "应付金额", "商家实收金额", "订单金额",
+        "买家实际支付金额",
+        "实付金额",
+        "用户实付金额",
+        "买家实付金额",
+        "订单实付金额",
+        "实付款",
+        "应付金额",
+        "商家实收金额",
+        "订单金额",
     ),
     "status": ("订单状态", "交易状态"),
     "after_sale": ("售后状态", "退款状态"),
@@ -62,15 +76,32 @@ _VARIANTS: dict[str, tuple[str, ...]] = {
 
 # Columns only one platform's export has.
 _SIGNATURES: dict[str, frozenset[str]] = {
-    "taobao": frozenset({
-        "买家会员名", "宝贝标题", "买家实际支付金额", "买家支付宝账号", "宝贝种类", "宝贝总数量",
-        "订单付款时间", "买家应付货款",
-    }),
+    "taobao": frozenset(
+        {
+            "买家会员名",
+            "宝贝标题",
+            "买家实际支付金额",
+            "买家支付宝账号",
+            "宝贝种类",
+            "宝贝总数量",
+            "订单付款时间",
+            "买家应付货款",
+        }
+    ),
     "jd": frozenset({"下单帐号", "下单账号", "京东价", "付款确认时间", "客户地址", "结算金额"}),
-    "pdd": frozenset({
-        "商家实收金额", "拼单成功时间", "订单成交时间", "用户实付金额", "商品总价", "售后状态",
-        "用户购买手机号", "店铺优惠折扣", "平台优惠折扣",
-    }),
+    "pdd": frozenset(
+        {
+            "商家实收金额",
+            "拼单成功时间",
+            "订单成交时间",
+            "用户实付金额",
+            "商品总价",
+            "售后状态",
+            "用户购买手机号",
+            "店铺优惠折扣",
+            "平台优惠折扣",
+        }
+    ),
 }
 
 _UNIT = re.compile(r"\((元|件|个)\)$")
@@ -142,8 +173,7 @@ def map_columns(
             chosen[index] = (field, "builtin")
             taken.add(field)
     return [
-        Column(index, header, *chosen.get(index, ("", "")))
-        for index, header in enumerate(headers)
+        Column(index, header, *chosen.get(index, ("", ""))) for index, header in enumerate(headers)
     ]
 
 

@@ -70,7 +70,11 @@ class _Table:
 
 
 def preview_orders_file(
-    *, actor: Membership, filename: str, data: bytes, platform: str | None = None,
+    *,
+    actor: Membership,
+    filename: str,
+    data: bytes,
+    platform: str | None = None,
     mapping: Mapping[str, str] | None = None,
 ) -> Preview:
     """Read the whole file and say what would go in and which rows are wrong."""
@@ -92,16 +96,27 @@ def preview_orders_file(
             else:
                 drafts.append(result)
     return Preview(
-        filename=filename, platform=table.platform, platform_detected=table.detected,
-        columns=table.columns, missing_fields=table.missing_fields, rows=tuple(first),
-        total_rows=total, orders=len({d.order_no for d in drafts}),
-        errors=tuple(file_errors or errors), bad_rows=bad_rows,
+        filename=filename,
+        platform=table.platform,
+        platform_detected=table.detected,
+        columns=table.columns,
+        missing_fields=table.missing_fields,
+        rows=tuple(first),
+        total_rows=total,
+        orders=len({d.order_no for d in drafts}),
+        errors=tuple(file_errors or errors),
+        bad_rows=bad_rows,
     )
 
 
 def import_orders_file(
-    *, actor: Membership, filename: str, data: bytes, platform: str | None = None,
-    mapping: Mapping[str, str] | None = None, keep_good_rows: bool = False,
+    *,
+    actor: Membership,
+    filename: str,
+    data: bytes,
+    platform: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    keep_good_rows: bool = False,
     progress: Progress | None = None,
 ) -> OrderImport:
     """Import the file in one transaction; with a bad row, nothing (or only the good rows)."""
@@ -125,15 +140,21 @@ def import_orders_file(
     if total == 0:
         raise ServiceError("empty", _("文件里只有表头，没有订单。"))
     record = OrderImport(
-        shop_id=actor.shop_id, filename=filename[:200], platform=table.platform, rows=total,
-        bad_rows=len(bad), errors=[_error_dict(e) for e in errors],
+        shop_id=actor.shop_id,
+        filename=filename[:200],
+        platform=table.platform,
+        rows=total,
+        bad_rows=len(bad),
+        errors=[_error_dict(e) for e in errors],
         error_file=_error_file(table.header, bad) if bad else b"",
     )
     with transaction.atomic():
         if not bad or keep_good_rows:
             record.created, record.updated = store_orders(
-                shop_id=actor.shop_id, platform=table.platform,
-                drafts=merge_repeated_orders(drafts), progress=progress,
+                shop_id=actor.shop_id,
+                platform=table.platform,
+                drafts=merge_repeated_orders(drafts),
+                progress=progress,
             )
             if mapping:
                 _save_mapping(actor.shop_id, table.platform, mapping)
@@ -172,7 +193,10 @@ def _checked_platform(platform: str) -> str:
 
 
 def _open_table(
-    actor: Membership, filename: str, data: bytes, platform: str | None,
+    actor: Membership,
+    filename: str,
+    data: bytes,
+    platform: str | None,
     mapping: Mapping[str, str] | None,
 ) -> _Table:
     if platform is not None:
@@ -206,7 +230,8 @@ def _platform_by_saved(headers: tuple[str, ...], saved: dict[str, dict[str, str]
     """A file no built-in layout recognises may match a layout the shop saved before."""
     present = {order_headers.normalize_header(h) for h in headers}
     matches = [
-        platform for platform, mapping in saved.items()
+        platform
+        for platform, mapping in saved.items()
         if mapping and all(order_headers.normalize_header(h) in present for h in mapping)
     ]
     return matches[0] if len(matches) == 1 else None

@@ -30,9 +30,7 @@ class Order(models.Model):
     status = models.CharField(_("订单状态"), max_length=12, choices=OrderStatus.choices)
     status_text = models.CharField(_("原始状态"), max_length=60, blank=True)
     amount = models.DecimalField(_("实付金额"), max_digits=12, decimal_places=2)
-    refund_amount = models.DecimalField(
-        _("退款金额"), max_digits=12, decimal_places=2, default=0
-    )
+    refund_amount = models.DecimalField(_("退款金额"), max_digits=12, decimal_places=2, default=0)
     title = models.CharField(_("商品"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("下单时间"), null=True, blank=True)
     paid_at = models.DateTimeField(_("付款时间"), null=True, blank=True)

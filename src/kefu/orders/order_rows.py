@@ -19,8 +19,13 @@ from kefu.orders.models import OrderStatus
 
 MAX_AMOUNT = Decimal("9999999999.99")
 _LIMITS = {
-    "order_no": 64, "buyer": 100, "title": 500, "receiver_name": 60, "receiver_phone": 32,
-    "receiver_address": 300, "status_text": 60,
+    "order_no": 64,
+    "buyer": 100,
+    "title": 500,
+    "receiver_name": 60,
+    "receiver_phone": 32,
+    "receiver_address": 300,
+    "status_text": 60,
 }
 
 # Checked in order: a refund outranks everything, "已发货" outranks "已付款"
@@ -32,7 +37,10 @@ _STATUS_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (OrderStatus.UNPAID, ("等待买家付款", "待付款", "等待付款", "未付款", "待支付", "未支付")),
     (OrderStatus.COMPLETED, ("交易成功", "完成", "已签收", "已收货", "已确认收货")),
     (OrderStatus.SHIPPED, ("已发货", "等待买家确认", "待收货", "等待确认收货", "待签收", "运输中")),
-    (OrderStatus.PAID, ("已付款", "已支付", "等待卖家发货", "待发货", "等待出库", "待出库", "已付")),
+    (
+        OrderStatus.PAID,
+        ("已付款", "已支付", "等待卖家发货", "待发货", "等待出库", "待出库", "已付"),
+    ),
 )
 _STATUS_CODES = frozenset(OrderStatus.values)
 # After-sale columns say "无售后或售后取消" when nothing happened; only refunds count.
@@ -81,9 +89,9 @@ def clean_cell(text: str) -> str:
     return text.strip()
 
 
-def parse_order(values: Mapping[str, str], *, row: int, labels: Mapping[str, str]) -> (
-    OrderDraft | list[RowError]
-):
+def parse_order(
+    values: Mapping[str, str], *, row: int, labels: Mapping[str, str]
+) -> OrderDraft | list[RowError]:
     """The order in one row's cells (by field), or every reason it cannot be stored.
 
     `labels` names each field's column as the file does, so reasons quote the owner's header.
@@ -100,23 +108,33 @@ def parse_order(values: Mapping[str, str], *, row: int, labels: Mapping[str, str
     if not order_no:
         fail("order_no", _("订单编号是空的。"))
     elif _EXCEL_MANGLED.fullmatch(order_no):
-        fail("order_no", _("订单编号 %(v)s 被 Excel 改成了科学计数法，请把这一列设成文本后重新导出。")
-             % {"v": order_no})
+        fail(
+            "order_no",
+            _("订单编号 %(v)s 被 Excel 改成了科学计数法，请把这一列设成文本后重新导出。")
+            % {"v": order_no},
+        )
     amount = _amount(text("amount"), field="amount", fail=fail, required=True)
     refund = _amount(text("refund_amount"), field="refund_amount", fail=fail, required=False)
     status_text = text("status")
     status = status_code(status_text)
     if status is None:
-        fail("status", _("看不懂订单状态“%(v)s”。") % {"v": status_text[:30]} if status_text
-             else _("订单状态是空的。"))
+        fail(
+            "status",
+            _("看不懂订单状态“%(v)s”。") % {"v": status_text[:30]}
+            if status_text
+            else _("订单状态是空的。"),
+        )
     after_sale = status_code(text("after_sale")) if text("after_sale") else None
     if after_sale in _AFTER_SALE:
         status = after_sale
     created_at = _when(text("created_at"), field="created_at", fail=fail)
     paid_at = _when(text("paid_at"), field="paid_at", fail=fail)
     draft_text = {
-        "order_no": order_no, "buyer": text("buyer"), "title": text("title"),
-        "receiver_name": text("receiver_name"), "receiver_phone": text("receiver_phone"),
+        "order_no": order_no,
+        "buyer": text("buyer"),
+        "title": text("title"),
+        "receiver_name": text("receiver_name"),
+        "receiver_phone": text("receiver_phone"),
         "receiver_address": text("receiver_address") or _joined_address(text),
         "status_text": status_text,
     }
@@ -128,8 +146,13 @@ def parse_order(values: Mapping[str, str], *, row: int, labels: Mapping[str, str
         return errors
     assert amount is not None and status is not None
     return OrderDraft(
-        row=row, status=status, amount=amount, refund_amount=refund or Decimal(0),
-        created_at=created_at, paid_at=paid_at, **draft_text,
+        row=row,
+        status=status,
+        amount=amount,
+        refund_amount=refund or Decimal(0),
+        created_at=created_at,
+        paid_at=paid_at,
+        **draft_text,
     )
 
 

@@ -19,13 +19,25 @@ from kefu.shops.services import require_role
 
 MAX_PUSHED_ORDERS = 1000
 PUSH_FIELDS = (
-    "order_no", "buyer", "amount", "status", "created_at", "paid_at", "title",
-    "receiver_name", "receiver_phone", "receiver_address", "refund_amount",
+    "order_no",
+    "buyer",
+    "amount",
+    "status",
+    "created_at",
+    "paid_at",
+    "title",
+    "receiver_name",
+    "receiver_phone",
+    "receiver_address",
+    "refund_amount",
 )
 
 
 def push_orders(
-    *, actor: Membership, orders: Sequence[Mapping[str, object]], platform: str = Platform.SITE,
+    *,
+    actor: Membership,
+    orders: Sequence[Mapping[str, object]],
+    platform: str = Platform.SITE,
 ) -> OrderImport:
     """Store the pushed orders (by order number: new ones added, known ones updated).
 
@@ -52,7 +64,10 @@ def push_orders(
         else:
             drafts.append(result)
     record = OrderImport(
-        shop_id=actor.shop_id, filename="api", platform=platform, rows=len(orders),
+        shop_id=actor.shop_id,
+        filename="api",
+        platform=platform,
+        rows=len(orders),
         bad_rows=len({e.row for e in errors}),
         errors=[{"row": e.row, "column": e.column, "reason": e.reason} for e in errors],
     )

@@ -15,13 +15,35 @@ from kefu.orders.order_rows import OrderDraft
 CHUNK = 1000
 Progress = Callable[[int, int], None]
 _INSERTED_FIELDS = [
-    "shop", "platform", "customer", "order_no", "status", "status_text", "amount",
-    "refund_amount", "title", "created_at", "paid_at", "receiver_name", "receiver_phone",
-    "receiver_address", "imported_at",
+    "shop",
+    "platform",
+    "customer",
+    "order_no",
+    "status",
+    "status_text",
+    "amount",
+    "refund_amount",
+    "title",
+    "created_at",
+    "paid_at",
+    "receiver_name",
+    "receiver_phone",
+    "receiver_address",
+    "imported_at",
 ]
 _UPDATED_FIELDS = [
-    "customer", "status", "status_text", "amount", "refund_amount", "title", "created_at",
-    "paid_at", "receiver_name", "receiver_phone", "receiver_address", "imported_at",
+    "customer",
+    "status",
+    "status_text",
+    "amount",
+    "refund_amount",
+    "title",
+    "created_at",
+    "paid_at",
+    "receiver_name",
+    "receiver_phone",
+    "receiver_address",
+    "imported_at",
 ]
 
 
@@ -43,7 +65,11 @@ def merge_repeated_orders(drafts: Sequence[OrderDraft]) -> list[OrderDraft]:
 
 
 def store_orders(
-    *, shop_id: int, platform: str, drafts: Sequence[OrderDraft], progress: Progress | None = None,
+    *,
+    shop_id: int,
+    platform: str,
+    drafts: Sequence[OrderDraft],
+    progress: Progress | None = None,
 ) -> tuple[int, int]:
     """Insert new orders and update known ones (by order number); (created, updated).
 
@@ -56,8 +82,9 @@ def store_orders(
         chunk = drafts[start : start + CHUNK]
         numbers = [d.order_no for d in chunk]
         known = set(
-            Order.objects.filter(shop_id=shop_id, platform=platform, order_no__in=numbers)
-            .values_list("order_no", flat=True)
+            Order.objects.filter(
+                shop_id=shop_id, platform=platform, order_no__in=numbers
+            ).values_list("order_no", flat=True)
         )
         buyers = {
             d.buyer: customer_services.BuyerDetails(
@@ -89,10 +116,21 @@ def _upsert(
     now = ops.adapt_datetimefield_value(timezone.now())
     params = [
         (
-            shop_id, platform, customer_ids.get(d.buyer), d.order_no, d.status, d.status_text,
-            d.amount, d.refund_amount, d.title, ops.adapt_datetimefield_value(d.created_at),
-            ops.adapt_datetimefield_value(d.paid_at), d.receiver_name, d.receiver_phone,
-            d.receiver_address, now,
+            shop_id,
+            platform,
+            customer_ids.get(d.buyer),
+            d.order_no,
+            d.status,
+            d.status_text,
+            d.amount,
+            d.refund_amount,
+            d.title,
+            ops.adapt_datetimefield_value(d.created_at),
+            ops.adapt_datetimefield_value(d.paid_at),
+            d.receiver_name,
+            d.receiver_phone,
+            d.receiver_address,
+            now,
         )
         for d in chunk
     ]
