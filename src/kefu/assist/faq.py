@@ -49,7 +49,8 @@ _SYNONYMS = {
 }
 _SYNONYM_PATTERN = re.compile("|".join(sorted(map(re.escape, _SYNONYMS), key=len, reverse=True)))
 # Logistic weights over the features of _features(), fitted by
-# `python -m kefu.assist.faq_evaluation fit` on the tuning half of the evaluation data.
+# `python -m kefu.assist.faq_evaluation fit` on the tuning half of the evaluation data
+# (308 queries since the second batch of tuning questions).
 # Order: chars→questions, chars→answer, encoder→questions, encoder→answer, margin,
 # key-term coverage, most specific missing term, entry-side coverage, unknown share,
 # then encoder→questions, chars→questions, encoder→answer each less its mean.
@@ -225,12 +226,11 @@ class FaqIndex:
             return None
         import numpy as np
 
-        entry_scores, per_question = self.scores(text)
         exact = self._exact.get(phrasing_key(text))
-        if exact is not None:
+        if exact is not None:  # no need to weigh the signals: the shop said it in these words
             entry_index, question = exact
-            score = max(float(entry_scores[entry_index]), EXACT_PHRASING_SCORE)
-            return self._found(entry_index, score, question)
+            return self._found(entry_index, EXACT_PHRASING_SCORE, question)
+        entry_scores, per_question = self.scores(text)
         best = int(np.argmax(entry_scores))
         score = float(entry_scores[best])
         if score < self.model.threshold:

@@ -10,12 +10,14 @@ test half.
 
     .venv/bin/python -m kefu.assist.faq_evaluation          # figures (test half)
     .venv/bin/python -m kefu.assist.faq_evaluation fit      # refit weights on the tuning half
+    .venv/bin/python -m kefu.assist.faq_evaluation sizes    # small FAQs (1, 2, 5, 10 entries)
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import random
 import sys
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -103,6 +105,37 @@ def evaluate_faq(split: str = "test", *, encoder: Any = "default") -> dict[str, 
     }
 
 
+def evaluate_small_faqs(
+    split: str = "test", sizes: tuple[int, ...] = (1, 2, 5, 10), *, encoder: Any = "default"
+) -> dict[int, tuple[float, float]]:
+    """(top-1 accuracy, correct no-match rate) per FAQ size, on small FAQs cut from each shop.
+
+    Real shops often keep 5-30 entries. An answerable query is asked of its own entry
+    plus size-1 others drawn at random (seeded); an unanswerable one of `size` random
+    entries, so it is easier here than against the whole shop."""
+    chosen = default_encoder() if encoder == "default" else encoder
+    figures = {}
+    for size in sizes:
+        draw = random.Random(size)
+        good = hits = bad = rejects = 0
+        for shop in load_eval_shops():
+            for text, label in shop.queries:
+                if not _in_split(text, split):
+                    continue
+                others = [e for e in shop.entries if e.id != label]
+                own = [e for e in shop.entries if e.id == label]
+                entries = own + draw.sample(others, min(size - len(own), len(others)))
+                found = FaqIndex(entries, encoder=chosen).match(text)
+                if label is None:
+                    bad += 1
+                    rejects += found is None
+                else:
+                    good += 1
+                    hits += found is not None and found.entry_id == label
+        figures[size] = (round(hits / max(good, 1), 3), round(rejects / max(bad, 1), 3))
+    return figures
+
+
 @dataclass(frozen=True)
 class QueryFeatures:
     """One evaluation query with its feature rows against every entry of its shop."""
@@ -188,6 +221,10 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["cv"]:
         for label, encoder in (("with encoder", default_encoder()), ("chars only", None)):
             print(label, json.dumps(cross_validate(encoder)))
+        return
+    if argv[:1] == ["sizes"]:
+        split = argv[1] if len(argv) > 1 else "test"
+        print(split, "size -> (top1, no-match)", evaluate_small_faqs(split))
         return
     if argv[:1] == ["fit"]:
         for label, encoder in (("with encoder", default_encoder()), ("chars only", None)):
