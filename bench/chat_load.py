@@ -236,6 +236,7 @@ SETTINGS_OVERRIDE = textwrap.dedent(
     """
     from kefu.settings import *  # noqa: F403
     KEFU_VISITOR_RATE = (10**9, 1.0)
+    KEFU_SOCKET_FRAME_RATE = (10.0**9, 10**9)  # a closed loop floods on purpose
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     """
 )

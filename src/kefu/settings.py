@@ -142,5 +142,7 @@ LOGGING = {
 KEFU_MAX_MESSAGE_CHARS = 2000
 KEFU_MAX_IMAGE_BYTES = 5 * 1024 * 1024
 KEFU_VISITOR_RATE = (10, 10.0)  # at most 10 messages in any 10 seconds per visitor
+# Every frame a socket sends: refilled at this many a second, bursts up to the second number.
+KEFU_SOCKET_FRAME_RATE = (20.0, 60)
 # The coach reads every customer message; KEFU_COACH=0 turns it off (benchmarks compare).
 KEFU_COACH = os.environ.get("KEFU_COACH", "1") != "0"

@@ -40,9 +40,7 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_SLOW = 4408
 CLOSE_FLOOD = 4429
 MAX_ID = 2**63 - 1  # what a database integer holds; larger ids are malformed, not missing
-# Every frame a socket sends counts: a burst of FRAME_BURST, refilled at FRAME_RATE a second.
-FRAME_RATE = 20.0
-FRAME_BURST = 60
+
 HEARTBEAT_S = 15.0
 
 _readers = ThreadPoolExecutor(4, thread_name_prefix="kefu-read")
@@ -110,14 +108,15 @@ async def _pump(ws: WebSocket, conn: Conn) -> None:
 class FrameBudget:
     """Token bucket over all of a socket's frames: typing and resume floods cost too."""
 
-    __slots__ = ("tokens", "stamp")
+    __slots__ = ("tokens", "stamp", "rate", "burst")
 
     def __init__(self) -> None:
-        self.tokens, self.stamp = float(FRAME_BURST), time.monotonic()
+        self.rate, self.burst = settings.KEFU_SOCKET_FRAME_RATE
+        self.tokens, self.stamp = float(self.burst), time.monotonic()
 
     def spend(self) -> bool:
         now = time.monotonic()
-        self.tokens = min(FRAME_BURST, self.tokens + (now - self.stamp) * FRAME_RATE)
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
         if self.tokens < 1:
             return False
