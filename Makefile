@@ -28,13 +28,13 @@ lint: install
 test: install lint test-sqlite test-postgres
 
 test-sqlite: install
-	KEFU_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -q -p no:cacheprovider
+	KEFU_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -q -p no:cacheprovider -n 2
 
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 test-postgres: install
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== the suite again on PostgreSQL ($(PG_URL)) =="; \
-	  KEFU_DATA_DIR=$(CURDIR)/var/test-pg DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider --ignore=tests/assist --ignore=tests/bench; \
+	  KEFU_DATA_DIR=$(CURDIR)/var/test-pg DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider -n 2 --ignore=tests/assist --ignore=tests/bench; \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL is not reachable at $(PG_URL) and CI=true: the PostgreSQL run must not be skipped."; exit 1; \
 	else \
