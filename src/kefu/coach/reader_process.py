@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,13 +26,43 @@ log = logging.getLogger(__name__)
 
 CHILD_NICENESS = 10
 READ_TIMEOUT_S = 120.0  # the first batch may train or load the model
+PARENT_CHECK_S = 2.0
 
 
 def _lower_priority() -> None:
+    """Child set-up: yield the CPU to the server, and never outlive it."""
     try:
         os.nice(CHILD_NICENESS)
     except OSError:
         pass  # not allowed here: it still runs, just at the same priority
+    _die_with_parent(os.getppid())
+
+
+def _die_with_parent(parent: int) -> None:
+    """A server killed with SIGKILL cannot stop its pool: the child must notice by itself.
+
+    Linux delivers SIGTERM on the parent's death when asked (prctl); elsewhere, and as
+    a backstop, a daemon thread checks every few seconds whether the parent is gone.
+    """
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # died before prctl took effect
+        os._exit(0)
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_S)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def read_batch(batch: Sequence[tuple[str, tuple[str, ...]]]) -> list[dict[str, Any]]:
