@@ -128,11 +128,11 @@ def _read(text: str, model: Classifier | None = None) -> Analysis:
             evidence=(),
         )
     classifier = model if model is not None else default_classifier()
+    scores = classifier.scores(prepared)
     heads = classifier.heads(
-        classifier.scores(prepared),
+        scores,
         {
             "intent": _intent_damping(prepared.chars, prepared.cues),
-            "objection_type": {},
             "emotion": _emotion_damping(prepared.cues),
         },
     )
@@ -140,8 +140,8 @@ def _read(text: str, model: Classifier | None = None) -> Analysis:
     confidence = {"intent": intent.confidence, "emotion": emotion.confidence}
     evidence = _evidence("intent", intent.evidence)
     objection_type = None
-    if intent.label == "objection":
-        kind = heads["objection_type"]
+    if intent.label == "objection":  # the type head is read only when it is needed
+        kind = classifier.head(scores, "objection_type")
         objection_type = kind.label
         confidence["objection_type"] = kind.confidence
         evidence += _evidence("objection_type", kind.evidence)

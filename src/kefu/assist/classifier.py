@@ -51,6 +51,12 @@ def public_label(label: str) -> str:
     return "objection" if label.startswith(OBJECTION_PREFIX) else label
 
 
+# Each column's public label, computed once: heads() runs for every message.
+PUBLIC_LAYOUT: dict[str, tuple[str, ...]] = {
+    head: tuple(public_label(label) for label in labels) for head, labels in LAYOUT.items()
+}
+
+
 @dataclass(frozen=True)
 class TrainingConfig:
     features: FeatureConfig = FeatureConfig()
@@ -136,10 +142,10 @@ class Classifier:
             top = max(own)
             exponentials = [math.exp(logit - top) for logit in own]
             if damping:
-                labels = LAYOUT[head]
+                get = damping.get
                 exponentials = [
-                    value * damping.get(public_label(label), 1.0)
-                    for label, value in zip(labels, exponentials, strict=True)
+                    value * get(label, 1.0)
+                    for label, value in zip(PUBLIC_LAYOUT[head], exponentials, strict=True)
                 ]
             best = self._best(head, exponentials)
             softmaxes.append((head, exponentials, sum(exponentials), best))
@@ -160,9 +166,10 @@ class Classifier:
             softmaxes, top_pulls, top_indices, strict=True
         ):
             probabilities = dict.fromkeys(HEAD_LABELS[head], 0.0)
-            for label, value in zip(LAYOUT[head], exponentials, strict=True):
-                probabilities[public_label(label)] += value / total
-            label = public_label(LAYOUT[head][best])
+            scale = 1.0 / total
+            for label, value in zip(PUBLIC_LAYOUT[head], exponentials, strict=True):
+                probabilities[label] += value * scale
+            label = PUBLIC_LAYOUT[head][best]
             predictions[head] = HeadPrediction(
                 label=label,
                 confidence=probabilities[label],
