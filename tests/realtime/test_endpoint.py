@@ -306,3 +306,23 @@ def test_an_oversized_upload_is_refused_before_it_is_read(live_server_asgi, make
     )
     assert response.status_code == 413
     assert people.shop.conversations.count() == 0
+
+
+def test_the_heartbeat_closes_deactivated_workbenches_and_spares_new_ones(make_shop):
+    from kefu.realtime import endpoint
+    from kefu.realtime.hub import REVOKED, Conn, Room, hub
+
+    people = make_shop()
+    old, new = Conn("agent", people.shop.id), Conn("agent", people.shop.id)
+    old.member_id, new.member_id = people.agent.id, people.agent2.id
+    room = hub.rooms.setdefault(people.shop.id, Room())
+    room.agents.update({old, new})
+    try:
+        # The beat read only the first member: the second connected meanwhile.
+        endpoint._apply_seats({people.agent.id: (False, "agent")})
+        assert old.closed and old.outbox.get_nowait() is REVOKED
+        assert not new.closed and new.outbox.empty()
+        endpoint._apply_seats({people.agent2.id: (True, "supervisor")})
+        assert new.sees_all
+    finally:
+        room.agents.difference_update({old, new})

@@ -448,7 +448,9 @@ def _apply_seats(seats: dict[int, tuple[bool, str]]) -> None:
     from kefu.shops.models import Role
 
     for conn in hub.agent_conns():
-        active, role = seats.get(conn.member_id, (False, ""))  # type: ignore[arg-type]
+        if conn.member_id not in seats:
+            continue  # connected while the heartbeat was reading: the next beat covers it
+        active, role = seats[conn.member_id]
         if not active:
             conn.revoke()
         else:
