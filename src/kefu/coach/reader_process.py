@@ -29,13 +29,17 @@ READ_TIMEOUT_S = 120.0  # the first batch may train or load the model
 PARENT_CHECK_S = 2.0
 
 
-def _lower_priority() -> None:
-    """Child set-up: yield the CPU to the server, and never outlive it."""
+def _lower_priority(parent: int) -> None:
+    """Child set-up: yield the CPU to the server, and never outlive it.
+
+    `parent` comes from the server itself: asking os.getppid() here would answer 1
+    when the server died while the child was starting, and the child would live on.
+    """
     try:
         os.nice(CHILD_NICENESS)
     except OSError:
         pass  # not allowed here: it still runs, just at the same priority
-    _die_with_parent(os.getppid())
+    _die_with_parent(parent)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -87,6 +91,7 @@ class ReaderPool:
                     1,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_lower_priority,
+                    initargs=(os.getpid(),),
                 )
             return self.pool.submit(read_batch, list(batch)).result(timeout=READ_TIMEOUT_S)
         except (BrokenProcessPool, OSError, TimeoutError) as exc:
