@@ -88,7 +88,19 @@ def make_shop(db):  # type: ignore[no-untyped-def]
         ]
         return People(shop, owner, *made)
 
-    return build
+    yield build
+    _let_the_live_server_settle()
+
+
+def _let_the_live_server_settle() -> None:
+    """Before the test database is flushed, let the server's threads finish what the test
+    started: on PostgreSQL a TRUNCATE racing the coach's or writer's last transaction
+    can deadlock."""
+    from kefu.coach.analyzer import analyzer
+    from kefu.realtime.writer import writer
+
+    analyzer.wait_idle(10)
+    writer.executor.submit(lambda: None).result(10)  # one thread, FIFO: earlier work is done
 
 
 def set_online(*members: object) -> None:
