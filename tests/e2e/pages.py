@@ -110,7 +110,15 @@ class Desk:
         """Click the one row the tab holds (each test's shop starts without conversations)."""
         self.show_tab(tab)
         expect(self.rows).to_have_count(1)
-        self.rows.first.click()
+        # The list redraws a row when its summary changes (coalesced every 300 ms); a click
+        # that lands mid-redraw hits the replaced element and is lost, so click again.
+        for _attempt in range(3):
+            self.rows.first.click()
+            try:
+                expect(self.conversation).to_be_visible(timeout=5_000)
+                return
+            except AssertionError:
+                continue
         expect(self.conversation).to_be_visible()
 
     def stored(self, sender: str, text: str) -> Locator:
