@@ -73,10 +73,7 @@ export class ConversationList {
     this.meId = meId;
     this.tab = "waiting";
     this.filter = "";
-    // Select on press, not on click: the list is redrawn whenever a summary arrives,
-    // and a click whose press and release land on different (redrawn) rows never fires.
-    listEl.addEventListener("pointerdown", (event) => {
-      if (event.button !== 0) return;
+    listEl.addEventListener("click", (event) => {
       const row = event.target.closest(".conv");
       if (row) onSelect(Number(row.dataset.id));
     });
