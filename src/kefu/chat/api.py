@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Form, NinjaAPI, Schema
 from ninja.files import UploadedFile
 from ninja.security import django_auth
@@ -107,7 +108,7 @@ def visitor_upload(
     if visitor is None:
         # Only someone who has already written may send files: a fresh token costs
         # nothing, so it must not buy 5 MB of disk and a new conversation each time.
-        raise ServiceError("say_hello_first", "请先发一句文字消息，再发送图片哦～")
+        raise ServiceError("say_hello_first", _("请先发一句文字消息，再发送图片哦～"))
     client_id = chat_services.clean_client_id(client_id)
     chat_services.check_visitor_rate(visitor.public_id.int, time.monotonic())
     existing = chat_services.stored_copy(visitor=visitor, client_id=client_id)

@@ -13,10 +13,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from kefu.assist import Finding, ShopTerm, check_reply
+from kefu.assist import Finding, check_reply
 from kefu.coach.models import ReviewFlag
 from kefu.errors import ServiceError
-from kefu.playbook.models import CheckerTerm
+from kefu.playbook import services as playbook_services
 
 HIGH = "high"
 
@@ -29,21 +29,9 @@ class NeedsConfirmation(ServiceError):
         self.findings = findings
 
 
-def shop_terms(shop_id: int) -> list[ShopTerm]:
-    """The shop's own banned or discouraged words; rows the checker would refuse are skipped."""
-    terms = []
-    for term, category, severity, suggestion in CheckerTerm.objects.filter(
-        shop_id=shop_id
-    ).values_list("term", "category", "severity", "suggestion"):
-        try:
-            terms.append(ShopTerm(term, category, severity, suggestion))
-        except ValueError:
-            continue  # an unknown category or severity typed into the admin: not a checker term
-    return terms
-
-
 def findings_for(shop_id: int, text: str) -> list[Finding]:
-    return check_reply(text, extra_terms=shop_terms(shop_id))
+    # The shop's banned words are the playbook's: one loader for every checker caller.
+    return check_reply(text, extra_terms=playbook_services.shop_terms(shop_id))
 
 
 def finding_dicts(findings: Sequence[Finding]) -> list[dict[str, Any]]:
