@@ -12,4 +12,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("kefu.web.urls")),
     path("", include("kefu.coach.urls")),
+    path("", include("kefu.web.customer_urls")),
+    path("", include("kefu.web.segment_urls")),
+    path("", include("kefu.web.order_urls")),
 ]

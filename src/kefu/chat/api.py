@@ -15,6 +15,7 @@ from ninja.security import django_auth
 from kefu.chat import images, wire
 from kefu.chat import services as chat_services
 from kefu.coach.api import router as coach_router
+from kefu.customers.api import router as customers_router
 from kefu.errors import ServiceError
 from kefu.playbook import services as playbook_services
 from kefu.shops import services as shop_services
@@ -24,6 +25,7 @@ api = NinjaAPI(title="kefu", version="1", urls_namespace="api", auth=django_auth
 
 
 api.add_router("/", coach_router)
+api.add_router("/", customers_router)
 
 
 @api.exception_handler(ServiceError)

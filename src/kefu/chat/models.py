@@ -7,6 +7,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kefu.customers.models import Customer
 from kefu.shops.models import Membership, Shop
 
 
@@ -16,6 +17,11 @@ class Visitor(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="visitors")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     nickname = models.CharField(_("昵称"), max_length=40)
+    # The archive entry this visitor is: linked by an agent, or by the shop site's signed
+    # customer id passed through the widget. Every conversation of the visitor shows it.
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="visitors"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -47,7 +47,10 @@ class Order(models.Model):
                 fields=["shop", "platform", "order_no"], name="uniq_order_per_platform"
             ),
         ]
-        indexes = [models.Index(fields=["customer", "created_at"], name="order_customer_time")]
+        indexes = [
+            models.Index(fields=["customer", "created_at"], name="order_customer_time"),
+            models.Index(fields=["shop", "created_at"], name="order_shop_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.order_no}"
@@ -67,6 +70,11 @@ class OrderImport(models.Model):
     errors = models.JSONField(default=list, blank=True)
     # The bad rows with their reasons, for the owner to fix and import again (UTF-8 CSV).
     error_file = models.BinaryField(default=b"", blank=True)
+    # Progress while the import runs (the page polls it): rows read of total_rows.
+    state = models.CharField(max_length=10, default="done")  # running / done / failed
+    processed = models.PositiveIntegerField(default=0)
+    total_rows = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)  # why it failed, for the page
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

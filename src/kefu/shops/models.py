@@ -13,6 +13,10 @@ def _new_public_key() -> str:
     return secrets.token_urlsafe(16)
 
 
+def _new_identity_secret() -> str:
+    return secrets.token_hex(32)
+
+
 class FaqMode(models.TextChoices):
     OFF = "off", _("关闭")
     SUGGEST = "suggest", _("只推荐给客服")
@@ -43,6 +47,9 @@ class Shop(models.Model):
         _("常见问题自动回答"), max_length=16, choices=FaqMode.choices, default=FaqMode.SUGGEST
     )
     faq_threshold = models.FloatField(_("自动回答的匹配度门槛"), default=0.8)
+    # Signs the customer ids the shop's own site passes through the widget (HMAC-SHA256);
+    # a secret: shown to the owner only.
+    identity_secret = models.CharField(max_length=64, default=_new_identity_secret)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
