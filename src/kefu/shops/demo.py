@@ -86,4 +86,7 @@ def load_demo() -> DemoShop:
         shop=shop, term="爱买不买", category="rude", severity="high",
         suggestion="您再考虑考虑，有任何问题随时找我哦～",
     )
+    from kefu.customers.demo import load_demo_customers
+
+    load_demo_customers(owner=owner)
     return DemoShop(shop, created=True)
