@@ -24,6 +24,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from kefu.chat import services as chat_services
 from kefu.chat import wire
+from kefu.customers import linking
 from kefu.errors import ServiceError
 from kefu.realtime.events import Event
 from kefu.realtime.hub import REVOKED, Conn, hub
@@ -193,10 +194,12 @@ async def _send_history(conn: Conn, conversation_id: int, after_seq: int, **extr
 # --- visitors ---------------------------------------------------------------------------------
 
 
-def _open_visitor(key: str, token: str | None) -> dict[str, Any]:
+def _open_visitor(key: str, token: str | None, identity: str = "") -> dict[str, Any]:
     shop = chat_services.get_shop_by_key(key)
     visitor_pass = chat_services.visitor_pass_for(shop=shop, token=token)
     visitor = visitor_pass.visitor
+    if visitor is not None and identity:
+        linking.link_signed_visitor(shop_id=shop.id, visitor_id=visitor.id, identity=identity)
     conv = chat_services.latest_conversation(visitor) if visitor else None
     return {
         "shop": shop, "pass": visitor_pass, "conversation": conv,
@@ -205,14 +208,25 @@ def _open_visitor(key: str, token: str | None) -> dict[str, Any]:
     }
 
 
+def _first_write(shop_id: int, visitor_pass: chat_services.VisitorPass, identity: str) -> Any:
+    """The visitor row, created now; linked to the site's customer when the page vouched."""
+    visitor = chat_services.ensure_visitor(shop_id=shop_id, public_id=visitor_pass.public_id)
+    if identity:
+        linking.link_signed_visitor(shop_id=shop_id, visitor_id=visitor.id, identity=identity)
+    return visitor
+
+
 async def visitor_socket(ws: WebSocket) -> None:
     params = ws.query_params
     try:
-        opened = await run_sync(_open_visitor, params.get("key", ""), params.get("token"))
+        opened = await run_sync(
+            _open_visitor, params.get("key", ""), params.get("token"), params.get("identity", "")
+        )
     except ServiceError:
         await refuse(ws, CLOSE_NOT_FOUND)
         return
     shop, visitor_pass, conv = opened["shop"], opened["pass"], opened["conversation"]
+    identity = params.get("identity", "")
     await ws.accept()
     conn = Conn("visitor", shop.id)
     conn.visitor_id = visitor_pass.visitor.id if visitor_pass.visitor else None
@@ -242,8 +256,7 @@ async def visitor_socket(ws: WebSocket) -> None:
                 conn.offer(_error(exc, client_id))
                 return
             if conn.visitor_id is None:
-                visitor = await run_sync(lambda: chat_services.ensure_visitor(
-                    shop_id=shop.id, public_id=visitor_pass.public_id))
+                visitor = await run_sync(lambda: _first_write(shop.id, visitor_pass, identity))
                 conn.visitor_id = visitor.id
             await _ack(conn, chat_services.Outgoing(
                 shop_id=shop.id, visitor_id=conn.visitor_id,

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kefu import errors
 from kefu.chat import services as chat_services
+from kefu.customers import linking
 from kefu.playbook import services as playbook_services
 from kefu.shops import services as shop_services
 from kefu.shops.models import Membership, Role, Shop
@@ -170,6 +171,14 @@ def widget(request: HttpRequest, public_key: str) -> HttpResponse:
         "upload_url": "/api/visitor/upload",
         "max_chars": settings.KEFU_MAX_MESSAGE_CHARS,
         "max_image_bytes": settings.KEFU_MAX_IMAGE_BYTES,
+        # The shop's site vouched for its logged-in user (data-customer-sig): the chat
+        # passes kefu's own token on, so the socket never checks the site's signature.
+        "identity": linking.identity_token(
+            shop=shop,
+            site_customer_id=request.GET.get("customer", ""),
+            signature=request.GET.get("customer_sig", ""),
+            name=request.GET.get("customer_name", ""),
+        ),
     }
     response = render(
         request,

@@ -110,6 +110,8 @@ const socket = new ReconnectingSocket(
   () => {
     const params = new URLSearchParams({ key: config.key });
     if (token) params.set("token", token);
+    // kefu's token for the shop site's signed customer id (widget page), when there is one.
+    if (config.identity) params.set("identity", config.identity);
     return socketUrl(`${config.ws_path}?${params}`);
   },
   { onFrame: handleFrame, onState: showConnection, onFatal: handleFatal },

@@ -6,6 +6,7 @@
 
 import { createApi } from "./desk_api.js";
 import { createAssist } from "./desk_assist.js";
+import { CustomerPanel } from "./desk_customer.js";
 import { ConversationList, avatarHue, avatarText, waitingText } from "./desk_list.js";
 import { QuickReplyPicker } from "./desk_quick_replies.js";
 import { TransferDialog } from "./desk_transfer.js";
@@ -105,6 +106,12 @@ const assist = createAssist({
   activeId: () => activeId,
   conversations,
   onMood: () => scheduleRefresh(),
+});
+const customerPanel = new CustomerPanel({
+  root: $("cust"),
+  base: config.api,
+  csrfToken,
+  toast: (text, isError) => toast(text, isError),
 });
 const transferDialog = new TransferDialog({
   dialog: $("transfer-dialog"),
@@ -327,6 +334,7 @@ function select(id) {
   ui.input.value = session.draft;
   ui.jump.hidden = true;
   assist.selected(id);
+  customerPanel.show(id);
   history.replaceState(null, "", `#c=${id}`);
   refresh();
   session.messages.scrollToBottom();

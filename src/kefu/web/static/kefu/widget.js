@@ -1,6 +1,9 @@
 /*
  * kefu chat widget loader. Add to any page:
  *   <script src="https://YOUR-KEFU-HOST/static/kefu/widget.js" data-shop="PUBLIC_KEY" async></script>
+ * A shop whose own site knows who is logged in may add data-customer="SITE_USER_ID",
+ * data-customer-sig="HEX" (and optionally data-customer-name) to link chats to that
+ * customer's archive (docs/protocol.md, "Signed customer id").
  * It draws a chat button bottom-right; clicking opens the shop's chat (HOST/w/KEY/) in an
  * iframe: a 380x600 panel on a desktop, the whole screen on a phone. Everything lives in a
  * shadow root so the host page's CSS cannot bend it, and the only global is window.Kefu.
@@ -30,6 +33,18 @@
   }
   var origin = new URL(script.src, window.location.href).origin;
   var chatUrl = origin + "/w/" + encodeURIComponent(shopKey) + "/";
+  // A logged-in user of the shop's site, vouched for by the shop's server:
+  // data-customer-sig = hex HMAC-SHA256(identity secret, data-customer). kefu checks it;
+  // a missing or wrong signature is simply ignored.
+  var siteCustomer = script.getAttribute("data-customer");
+  var siteSig = script.getAttribute("data-customer-sig");
+  if (siteCustomer && siteSig) {
+    var query = "?customer=" + encodeURIComponent(siteCustomer) +
+      "&customer_sig=" + encodeURIComponent(siteSig);
+    var siteName = script.getAttribute("data-customer-name");
+    if (siteName) query += "&customer_name=" + encodeURIComponent(siteName);
+    chatUrl += query;
+  }
 
   var ICON_CHAT =
     '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M12 3C6.5 3 2 6.9 2 11.7c0 2.6 1.3 4.9 3.4 6.5L4.6 21l3.6-1.8c1.2.4 2.5.6 3.8.6 5.5 0 10-3.9 10-8.7S17.5 3 12 3zm-4 9.8a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6zm4 0a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6zm4 0a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6z"/></svg>';
