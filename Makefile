@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export KEFU_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install run test test-sqlite test-postgres lint clean
+.PHONY: install run test test-sqlite test-postgres lint messages clean
 
 install: $(VENV)/.installed
 
@@ -40,6 +40,10 @@ test-postgres: install
 	else \
 	  echo "PostgreSQL is not reachable at $(PG_URL): skipping the PostgreSQL run (start PostgreSQL or set PG_URL to include it)."; \
 	fi
+
+# Collect new UI strings into the English catalog (translate them, then this again compiles).
+messages: install
+	cd src/kefu && ../../$(BIN)/kefu manage makemessages -l en && ../../$(BIN)/kefu manage compilemessages
 
 clean:
 	rm -rf $(VENV) var test-output

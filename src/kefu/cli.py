@@ -160,6 +160,15 @@ def _mount_orders() -> None:
 _mount_orders()
 
 
+def _mount_customers() -> None:
+    from kefu.customers.cli import app as customers_app
+
+    app.add_typer(customers_app, name="customers", help="customers: segments")
+
+
+_mount_customers()
+
+
 def main() -> None:
     app(prog_name="kefu")
 

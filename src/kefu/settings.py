@@ -90,10 +90,14 @@ else:
             "OPTIONS": {
                 # WAL lets readers run beside the one writer; NORMAL is durable
                 # across a process kill (only an OS crash can lose the last commits).
+                # A writer waits up to 20 s for the lock: an order import's merge holds it
+                # ~2 s per 100,000 rows, and chat messages should wait for it, not fail.
+                # A 64 MB page cache keeps imports into a large orders table fast.
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                    "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;"
+                    "PRAGMA busy_timeout=20000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
                 ),
+                "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
             },
             # Tests need a file, not memory: the server runs in other threads and processes.

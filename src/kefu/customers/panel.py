@@ -158,7 +158,7 @@ def _history(customer: Customer, actor: Membership) -> dict[str, Any]:
             {
                 "id": n.id,
                 "text": n.text,
-                "author": n.author.display_name if n.author else _("已离职同事"),
+                "author": n.author.display_name if n.author else _("已离开的成员"),
                 "created_at": n.created_at.isoformat(),
                 "can_delete": n.author_id == actor.id or sees_all,
             }

@@ -112,7 +112,7 @@ def segment_reason(customer: Customer, rules: SegmentRules) -> str:
         text = _("近%(days)d天没有付款订单") % {"days": days}
         if c.seg_unpaid:
             text += _("（拍下未付款%(n)d次）") % {"n": c.seg_unpaid}
-        return text + " → " + str(Segment.NONE.label)
+        return _("%(figures)s → %(segment)s") % {"figures": text, "segment": Segment.NONE.label}
     parts = [
         _("近%(days)d天下单%(n)d次，共%(spend)s")
         % {"days": days, "n": c.seg_orders, "spend": money(c.seg_spend)}
@@ -129,7 +129,10 @@ def segment_reason(customer: Customer, rules: SegmentRules) -> str:
     if c.seg_haggles:
         parts.append(_("议价%(n)d次") % {"n": c.seg_haggles})
     label = str(Segment(c.segment).label)
-    return "，".join(parts) + " → " + label + _segment_rule(c, rules)
+    figures = _("，").join(parts)  # the list separator, a comma in English
+    return _("%(figures)s → %(segment)s") % {"figures": figures, "segment": label} + _segment_rule(
+        c, rules
+    )
 
 
 def _segment_rule(c: Customer, rules: SegmentRules) -> str:

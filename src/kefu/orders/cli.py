@@ -22,7 +22,10 @@ def import_file(
         False, "--keep-good-rows", help="import the good rows even if some are bad"
     ),
 ) -> None:
-    """Import one order file for a shop, as its owner; bad rows go to FILE.errors.csv."""
+    """Import one order file for a shop, as its owner; bad rows go to FILE.errors.csv.
+
+    After the orders are in, the shop's customer segments are recomputed.
+    """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
     import django
 
@@ -50,8 +53,15 @@ def import_file(
     ) as bar:
         task = bar.add_task("读取并检查…", total=None)
 
+        def read(rows: int) -> None:
+            bar.update(task, completed=rows)
+
         def report(done: int, total: int) -> None:
             bar.update(task, description="写入订单", completed=done, total=total)
+
+        def resegmenting() -> None:
+            bar.update(task, description="重新计算客户分层")
+            bar.console.print("订单已写入，正在重新计算客户分层…")
 
         try:
             record = importing.import_orders_file(
@@ -61,6 +71,8 @@ def import_file(
                 platform=platform,
                 keep_good_rows=keep_good_rows,
                 progress=report,
+                reading=read,
+                resegmenting=resegmenting,
             )
         except ServiceError as exc:
             bar.stop()

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+import logging
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +25,7 @@ from kefu.orders import headers as order_headers
 from kefu.orders.models import ImportMapping, OrderImport
 from kefu.orders.order_rows import OrderDraft, RowError, parse_order
 from kefu.orders.sheets import Limits, Row, SheetProblem, iter_rows
-from kefu.orders.storing import Progress, merge_repeated_orders, store_orders
+from kefu.orders.storing import Progress, merge_repeated_orders, staged_orders
 from kefu.shops.models import Membership, Role
 from kefu.shops.services import require_role
 
@@ -33,6 +35,9 @@ FILE_LIMITS = Limits(
 )
 PREVIEW_ROWS = 20
 MAX_STORED_ERRORS = 1000
+READ_REPORT_EVERY = 2000  # rows between two `reading` reports
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -118,8 +123,17 @@ def import_orders_file(
     mapping: Mapping[str, str] | None = None,
     keep_good_rows: bool = False,
     progress: Progress | None = None,
+    reading: Callable[[int], None] | None = None,
+    resegmenting: Callable[[], None] | None = None,
+    record: OrderImport | None = None,
 ) -> OrderImport:
-    """Import the file in one transaction; with a bad row, nothing (or only the good rows)."""
+    """Import the file in one transaction; with a bad row, nothing (or only the good rows).
+
+    `reading(rows)` is told every READ_REPORT_EVERY rows while the file is checked (before
+    the transaction), `progress(orders, total)` while orders are staged (before it too; the
+    transaction then merges them in a few statements). Once orders are committed the shop's segments are recomputed; `resegmenting()` is told first.
+    `record` is a row made earlier (the page's background import) to fill in.
+    """
     require_role(actor, *IMPORTERS)
     table = _open_table(actor, filename, data, platform, mapping)
     problems = _table_problems(table)
@@ -137,30 +151,59 @@ def import_orders_file(
             errors.extend(result[: max(0, MAX_STORED_ERRORS - len(errors))])
         else:
             drafts.append(result)
+        if reading is not None and total % READ_REPORT_EVERY == 0:
+            reading(total)
     if total == 0:
         raise ServiceError("empty", _("文件里只有表头，没有订单。"))
-    record = OrderImport(
-        shop_id=actor.shop_id,
-        filename=filename[:200],
-        platform=table.platform,
-        rows=total,
-        bad_rows=len(bad),
-        errors=[_error_dict(e) for e in errors],
-        error_file=_error_file(table.header, bad) if bad else b"",
-    )
-    with transaction.atomic():
-        if not bad or keep_good_rows:
-            record.created, record.updated = store_orders(
-                shop_id=actor.shop_id,
-                platform=table.platform,
-                drafts=merge_repeated_orders(drafts),
-                progress=progress,
-            )
+    if reading is not None:
+        reading(total)
+    if record is None:
+        record = OrderImport(shop_id=actor.shop_id)
+    record.filename = filename[:200]
+    record.platform = table.platform
+    record.rows = record.processed = record.total_rows = total
+    record.bad_rows = len(bad)
+    record.errors = [_error_dict(e) for e in errors]
+    record.error_file = _error_file(table.header, bad) if bad else b""
+    writing = not bad or keep_good_rows
+    # Staged before the transaction: on SQLite it holds the database's write lock (the
+    # chat waits on it), so it must last only the merge, not the copying of every row.
+    with (
+        staged_orders(
+            shop_id=actor.shop_id,
+            platform=table.platform,
+            drafts=merge_repeated_orders(drafts) if writing else [],
+            progress=progress,
+        ) as staged,
+        transaction.atomic(),
+    ):
+        if writing:
+            record.created, record.updated = staged.merge()
             if mapping:
                 _save_mapping(actor.shop_id, table.platform, mapping)
+            after_import(shop_id=actor.shop_id, announce=resegmenting)
         record.finished_at = timezone.now()
         record.save()
     return record
+
+
+def after_import(*, shop_id: int, announce: Callable[[], None] | None = None) -> None:
+    """Once the caller's transaction commits, recompute the shop's customer segments.
+
+    Robust: the orders are in by then, so a failing recompute is logged, not reported as a
+    failed import (the segment command or the next import recomputes them).
+    """
+    transaction.on_commit(partial(_resegment, shop_id, announce), robust=True)
+
+
+def _resegment(shop_id: int, announce: Callable[[], None] | None) -> None:
+    # Lazily: the segment engine reads the shop's rules and every customer's orders.
+    from kefu.customers import segments
+
+    if announce is not None:
+        announce()
+    run = segments.segment_customers(shop_id=shop_id)
+    log.info("shop %s resegmented after an import: %s customers", shop_id, run.customers)
 
 
 def save_mapping(*, actor: Membership, platform: str, mapping: Mapping[str, str]) -> ImportMapping:

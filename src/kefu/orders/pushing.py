@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from kefu.customers.models import Platform
 from kefu.errors import ServiceError, TooLarge
-from kefu.orders.importing import IMPORTERS
+from kefu.orders.importing import IMPORTERS, after_import
 from kefu.orders.models import OrderImport
 from kefu.orders.order_rows import OrderDraft, RowError, parse_order
 from kefu.orders.storing import merge_repeated_orders, store_orders
@@ -42,7 +42,8 @@ def push_orders(
     """Store the pushed orders (by order number: new ones added, known ones updated).
 
     Any bad order → nothing stored; the record lists each problem with the order's
-    position (1 = the first). Pushing the same orders again changes nothing.
+    position (1 = the first). Pushing the same orders again changes nothing. Once stored,
+    the shop's customer segments are recomputed.
     """
     require_role(actor, *IMPORTERS)
     if platform not in Platform.values:
@@ -70,12 +71,14 @@ def push_orders(
         rows=len(orders),
         bad_rows=len({e.row for e in errors}),
         errors=[{"row": e.row, "column": e.column, "reason": e.reason} for e in errors],
+        state="failed" if errors else "done",
     )
     with transaction.atomic():
         if not errors:
             record.created, record.updated = store_orders(
                 shop_id=actor.shop_id, platform=platform, drafts=merge_repeated_orders(drafts)
             )
+            after_import(shop_id=actor.shop_id)
         record.finished_at = timezone.now()
         record.save()
     return record

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kefu.assist.labels import FINDING_CATEGORIES, SEVERITIES
@@ -43,8 +44,6 @@ class FaqEntryForm(ServiceErrorForm):
 class FaqImportForm(forms.Form):
     file = forms.FileField(
         label=_("选择文件"),
-        help_text=_("CSV（UTF-8 或 GBK 编码）或 Excel .xlsx，不超过 %(mb)d MB。")
-        % {"mb": MAX_FILE_BYTES // (1024 * 1024)},
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt"}),
     )
     replace = forms.BooleanField(
@@ -52,6 +51,13 @@ class FaqImportForm(forms.Form):
         required=False,
         help_text=_("勾选后先删除店里现有的全部常见问题，再导入文件里的。"),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Filled here, per request, so it follows the request's language.
+        self.fields["file"].help_text = gettext(
+            "CSV（UTF-8 或 GBK 编码）或 Excel .xlsx，不超过 %(mb)d MB。"
+        ) % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
 
 
 def _situation_choices() -> list[tuple[str, str]]:
