@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from kefu.chat.models import Conversation, Message, Visitor
@@ -419,3 +422,67 @@ def test_the_number_of_queries_does_not_grow_with_the_customers(make_shop):
         return len(captured)
 
     assert queries_for(5) == queries_for(50)
+
+
+# --- writing in short transactions ----------------------------------------------------------
+
+
+def test_customers_are_written_in_id_ranges_and_none_is_missed(make_shop, monkeypatch):
+    from kefu.customers import segments
+
+    monkeypatch.setattr(segments, "WRITE_BATCH", 3)
+    shop = make_shop().shop
+    other = make_shop().shop
+    people = []
+    for n in range(11):
+        people.append(buyer(shop))
+        buyer(other)  # ids of another shop in between: gaps in this shop's ids
+        order(shop, people[-1], str(100 + n))
+    with CaptureQueriesContext(connection) as captured:
+        record = run(shop)
+    updates = [q for q in captured if q["sql"].lstrip().startswith('UPDATE "customers_customer"')]
+    assert len(updates) >= 7  # 11 customers spread over 22 ids, 3 ids a range
+    assert record.customers == 11
+    assert all(fresh(p).segmented_at is not None for p in people)
+    assert not Customer.objects.filter(shop=other, segmented_at__isnull=False).exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the pass commits range by range, as for real
+def test_the_chat_can_write_while_the_figures_are_collected_and_between_ranges(
+    make_shop, monkeypatch
+):
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the database")
+    from kefu.customers import segments
+    from tests.orders.test_storing import write_from_another_connection
+
+    shop = make_shop().shop
+    for n in range(6):
+        order(shop, buyer(shop), str(100 + n))
+    after_collecting: list[str] = []
+    within_a_range: list[str] = []
+    between_ranges: list[str] = []
+
+    def probing(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        result = execute(sql, params, many, context)
+        if sql.startswith("SELECT MIN(cid)"):
+            after_collecting.append(write_from_another_connection(shop.id, "分层中改名"))
+        elif sql.lstrip().startswith('UPDATE "customers_customer"'):
+            within_a_range.append(write_from_another_connection(shop.id, "分层中改名"))
+        return result
+
+    @contextmanager
+    def atomic_then_probe() -> Iterator[None]:
+        with transaction.atomic():
+            yield
+        between_ranges.append(write_from_another_connection(shop.id, "分层中改名"))
+
+    monkeypatch.setattr(segments, "WRITE_BATCH", 2)
+    monkeypatch.setattr(segments, "transaction", SimpleNamespace(atomic=atomic_then_probe))
+    with connection.execute_wrapper(probing):
+        run(shop)
+
+    assert after_collecting == ["ok"]  # collecting the figures took no lock
+    assert len(within_a_range) == 3 and set(within_a_range) == {"database is locked"}
+    assert between_ranges == ["ok", "ok", "ok"]  # each range's lock is let go at once
+    assert Customer.objects.filter(shop=shop, segmented_at__isnull=False).count() == 6

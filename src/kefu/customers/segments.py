@@ -47,6 +47,7 @@ CHITCHAT_INTENTS = ("greeting", "other", "closing")
 REFUND_STATUSES = (OrderStatus.REFUNDING, OrderStatus.REFUNDED)
 SQLITE_CACHE_KIB = 256 * 1024
 FIGURES = "kefu_segment_figures"  # the pass's temporary table (one per connection)
+WRITE_BATCH = 50_000  # customer ids per write transaction
 
 
 @dataclass(frozen=True)
@@ -63,26 +64,30 @@ def segment_customers(*, shop_id: int, now: dt.datetime | None = None) -> Segmen
     """Recompute every customer's figures and segment of one shop; the run's record."""
     started = time.perf_counter()
     now = now or timezone.now()
-    with transaction.atomic(), _sqlite_page_cache(), connection.cursor() as cursor:
+    with _sqlite_page_cache(), connection.cursor() as cursor:
         limits = _thresholds(shop_id)
         since = now - dt.timedelta(days=limits.window_days)
+        # Read outside any transaction: the figures go to a temporary table, which on
+        # SQLite lives in its own file, so the live chat keeps writing meanwhile.
         _collect_figures(cursor, shop_id, since, now)
-        line = limits.fixed_amount
-        if line is None:
-            line = _quantile_line(cursor, limits.quantile)
-        case_sql, case_params = _segment_case(limits, line)
-        counts, moves, customers = _counts_and_moves(cursor, case_sql, case_params)
-        _write_customers(cursor, case_sql, case_params, now)
-        cursor.execute(f"DROP TABLE {FIGURES}")
-        return SegmentRun.objects.create(
-            shop_id=shop_id,
-            window_days=limits.window_days,
-            high_value_amount=line,
-            counts=counts,
-            moves=moves,
-            customers=customers,
-            seconds=round(time.perf_counter() - started, 3),
-        )
+        try:
+            line = limits.fixed_amount
+            if line is None:
+                line = _quantile_line(cursor, limits.quantile)
+            case_sql, case_params = _segment_case(limits, line)
+            counts, moves, customers = _counts_and_moves(cursor, case_sql, case_params)
+            _write_customers(cursor, case_sql, case_params, now)
+            return SegmentRun.objects.create(
+                shop_id=shop_id,
+                window_days=limits.window_days,
+                high_value_amount=line,
+                counts=counts,
+                moves=moves,
+                customers=customers,
+                seconds=round(time.perf_counter() - started, 3),
+            )
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {FIGURES}")
 
 
 @contextmanager
@@ -201,6 +206,8 @@ def _collect_figures(cursor: Any, shop_id: int, since: dt.datetime, now: dt.date
         """,
         [*orders_params, *chats_params, shop_id],
     )
+    # The write goes by ranges of customer ids: each range finds its figures by index.
+    cursor.execute(f"CREATE INDEX {FIGURES}_cid ON {FIGURES} (cid)")
     if connection.vendor == "postgresql":
         cursor.execute(f"ANALYZE {FIGURES}")  # a fresh table has no statistics
 
@@ -297,11 +304,30 @@ def _counts_and_moves(
 
 
 def _write_customers(cursor: Any, case_sql: str, case_params: list[Any], now: dt.datetime) -> None:
-    """Each customer row rewritten once, with everything the pass decided."""
+    """Each customer row rewritten once, with everything the pass decided.
+
+    By ranges of WRITE_BATCH customer ids, a short transaction each: the write lock
+    (SQLite) or the rows' locks (PostgreSQL) are held for about a second at a time, so
+    chat messages and agents' edits go on during a big shop's pass. A pass cut short
+    leaves some customers with the old figures until the next one.
+    """
     table = connection.ops.quote_name(Customer._meta.db_table)
     suggestion_sql, suggestion_params = _suggestion_case()
-    cursor.execute(
-        f"""
+    cursor.execute(f"SELECT MIN(cid), MAX(cid) FROM {FIGURES}")
+    low, high = cursor.fetchone()
+    if low is None:
+        return
+    params = [*case_params, *suggestion_params, connection.ops.adapt_datetimefield_value(now)]
+    for start in range(low - 1, high, WRITE_BATCH):
+        end = start + WRITE_BATCH
+        with transaction.atomic():
+            cursor.execute(
+                _update_sql(table, case_sql, suggestion_sql), [*params, start, end, start, end]
+            )
+
+
+def _update_sql(table: str, case_sql: str, suggestion_sql: str) -> str:
+    return f"""
         UPDATE {table} SET
             seg_orders = o_orders,
             seg_spend = o_spend,
@@ -319,6 +345,6 @@ def _write_customers(cursor: Any, case_sql: str, case_params: list[Any], now: dt
             segmented_at = %s
         FROM {FIGURES}
         WHERE {table}.id = {FIGURES}.cid
-        """,
-        [*case_params, *suggestion_params, connection.ops.adapt_datetimefield_value(now)],
-    )
+          AND {FIGURES}.cid > %s AND {FIGURES}.cid <= %s
+          AND {table}.id > %s AND {table}.id <= %s
+        """
