@@ -7,13 +7,10 @@ edits it and who exports it. The templates only hide what a role cannot use.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +22,7 @@ from kefu.customers import services as customer_services
 from kefu.customers.models import Customer, Platform, Segment
 from kefu.shops.models import Membership
 from kefu.web.customer_forms import CustomerEditForm
-from kefu.web.views import member_required, render_page, render_refusal, save_form
+from kefu.web.views import member_required, render_page, render_refusal, run_action, save_form
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -149,37 +146,15 @@ def _detail_url(customer_id: int) -> str:
     return reverse("customers:detail", args=[customer_id])
 
 
-def _act(
-    request: HttpRequest,
-    member: Membership,
-    action: Callable[..., Any],
-    *,
-    success: str,
-    back_to: str,
-) -> HttpResponse:
-    """Run one small action of the customer page, then back to it with what happened."""
-    try:
-        action(actor=member)
-    except errors.Forbidden as refusal:
-        return render_refusal(request, refusal, member=member)
-    except errors.NotFound:
-        raise Http404 from None
-    except errors.ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, success)
-    return redirect(back_to)
-
-
 @require_POST
 @member_required
 def confirm_buying(request: HttpRequest, member: Membership, customer_id: int) -> HttpResponse:
-    return _act(
+    return run_action(
         request,
         member,
         partial(customer_services.confirm_buying_suggestion, customer_id=customer_id),
         success=_("已确认购买行为类型。"),
-        back_to=f"{_detail_url(customer_id)}#types",
+        redirect_to=f"{_detail_url(customer_id)}#types",
     )
 
 
@@ -187,12 +162,12 @@ def confirm_buying(request: HttpRequest, member: Membership, customer_id: int) -
 @member_required
 def tag_add(request: HttpRequest, member: Membership, customer_id: int) -> HttpResponse:
     name = request.POST.get("name", "")
-    return _act(
+    return run_action(
         request,
         member,
         partial(archive.add_tag, customer_id=customer_id, name=name),
         success=_("已加上标签“%(name)s”。") % {"name": name.strip()},
-        back_to=f"{_detail_url(customer_id)}#tags",
+        redirect_to=f"{_detail_url(customer_id)}#tags",
     )
 
 
@@ -200,24 +175,24 @@ def tag_add(request: HttpRequest, member: Membership, customer_id: int) -> HttpR
 @member_required
 def tag_remove(request: HttpRequest, member: Membership, customer_id: int) -> HttpResponse:
     name = request.POST.get("name", "")
-    return _act(
+    return run_action(
         request,
         member,
         partial(archive.remove_tag, customer_id=customer_id, name=name),
         success=_("已去掉标签“%(name)s”。") % {"name": name.strip()},
-        back_to=f"{_detail_url(customer_id)}#tags",
+        redirect_to=f"{_detail_url(customer_id)}#tags",
     )
 
 
 @require_POST
 @member_required
 def note_add(request: HttpRequest, member: Membership, customer_id: int) -> HttpResponse:
-    return _act(
+    return run_action(
         request,
         member,
         partial(archive.add_note, customer_id=customer_id, text=request.POST.get("text", "")),
         success=_("备注已添加。"),
-        back_to=f"{_detail_url(customer_id)}#timeline",
+        redirect_to=f"{_detail_url(customer_id)}#timeline",
     )
 
 
@@ -227,10 +202,10 @@ def note_delete(
     request: HttpRequest, member: Membership, customer_id: int, note_id: int
 ) -> HttpResponse:
     _customer_or_404(member, customer_id)
-    return _act(
+    return run_action(
         request,
         member,
         partial(archive.delete_note, note_id=note_id),
         success=_("备注已删除。"),
-        back_to=f"{_detail_url(customer_id)}#timeline",
+        redirect_to=f"{_detail_url(customer_id)}#timeline",
     )

@@ -138,23 +138,31 @@ def save_form(
     return redirect(redirect_to)
 
 
-def delete_item(
+def run_action(
     request: HttpRequest,
     member: Membership,
-    delete: Callable[..., None],
+    action: Callable[..., Any],
     *,
     success: str,
     redirect_to: str,
 ) -> HttpResponse:
-    """Delete through the service (called as `delete(actor=member)`), then back to the list."""
+    """One small POST action through its service (called as `action(actor=member)`), then
+    back to the page with what happened: a refusal page, a 404, or a message."""
     try:
-        delete(actor=member)
+        action(actor=member)
     except errors.Forbidden as refusal:
         return render_refusal(request, refusal, member=member)
     except errors.NotFound:
         raise Http404 from None
-    messages.success(request, success)
+    except errors.ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
     return redirect(redirect_to)
+
+
+# Deleting an item of a list is one such action.
+delete_item = run_action
 
 
 # --- customer side --------------------------------------------------------------------------
