@@ -13,7 +13,7 @@ from kefu.errors import ServiceError, TooLarge
 from kefu.orders.importing import IMPORTERS, after_import
 from kefu.orders.models import OrderImport
 from kefu.orders.order_rows import OrderDraft, RowError, parse_order
-from kefu.orders.storing import merge_repeated_orders, store_orders
+from kefu.orders.storing import merge_repeated_orders, staged_orders
 from kefu.shops.models import Membership
 from kefu.shops.services import require_role
 
@@ -73,11 +73,17 @@ def push_orders(
         errors=[{"row": e.row, "column": e.column, "reason": e.reason} for e in errors],
         state="failed" if errors else "done",
     )
-    with transaction.atomic():
+    # Staged before the transaction, as file imports are: the lock lasts only the merge.
+    with (
+        staged_orders(
+            shop_id=actor.shop_id,
+            platform=platform,
+            drafts=[] if errors else merge_repeated_orders(drafts),
+        ) as staged,
+        transaction.atomic(),
+    ):
         if not errors:
-            record.created, record.updated = store_orders(
-                shop_id=actor.shop_id, platform=platform, drafts=merge_repeated_orders(drafts)
-            )
+            record.created, record.updated = staged.merge()
             after_import(shop_id=actor.shop_id)
         record.finished_at = timezone.now()
         record.save()
