@@ -1,4 +1,4 @@
-"""POST /api/orders: a shop's site pushes orders (owner's session + CSRF for now)."""
+"""POST /api/orders: a shop's site pushes orders (its API key, or a session + CSRF)."""
 
 from __future__ import annotations
 
@@ -125,3 +125,87 @@ def test_an_unknown_platform_is_refused(make_shop):
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "bad_platform"
+
+
+# --- the shop site's API key -------------------------------------------------------------------
+
+
+def push_with_key(key: str, orders: list[dict[str, object]]):  # type: ignore[no-untyped-def]
+    # A server, not a browser: no session, no cookie, no CSRF token.
+    return Client(enforce_csrf_checks=True).post(
+        "/api/orders",
+        data=json.dumps({"orders": orders}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+
+
+def test_the_shop_site_pushes_with_its_api_key_and_no_session(make_shop):
+    from kefu.shops import api_keys
+
+    people = make_shop()
+    key = api_keys.issue_api_key(actor=people.owner)
+
+    response = push_with_key(key, ORDERS)
+
+    assert response.status_code == 200, response.content
+    assert Order.objects.filter(shop=people.shop).count() == 2
+
+
+def test_a_key_pushes_into_its_own_shop_only(make_shop):
+    from kefu.shops import api_keys
+
+    mine, theirs = make_shop(), make_shop()
+    key = api_keys.issue_api_key(actor=theirs.owner)
+
+    push_with_key(key, ORDERS)
+
+    assert not Order.objects.filter(shop=mine.shop).exists()
+    assert Order.objects.filter(shop=theirs.shop).count() == 2
+
+
+@pytest.mark.parametrize("key", ["", "kefu_wrong", "x" * 500])
+def test_a_wrong_key_is_refused_and_nothing_stored(make_shop, key):
+    from kefu.shops import api_keys
+
+    people = make_shop()
+    api_keys.issue_api_key(actor=people.owner)
+
+    response = push_with_key(key, ORDERS)
+
+    assert response.status_code in (401, 403)  # no key, and no session to fall back on
+    assert not Order.objects.exists()
+
+
+def test_a_new_key_ends_the_old_one_and_the_shop_keeps_only_a_hash(make_shop):
+    from kefu.shops import api_keys
+    from kefu.shops.models import Shop
+
+    people = make_shop()
+    old = api_keys.issue_api_key(actor=people.owner)
+    new = api_keys.issue_api_key(actor=people.owner)
+
+    assert push_with_key(old, ORDERS).status_code in (401, 403)
+    assert push_with_key(new, ORDERS).status_code == 200
+    shop = Shop.objects.get(id=people.shop.id)
+    assert new not in (shop.api_key_hash, shop.api_key_hint) and shop.api_key_hint == new[-4:]
+
+
+def test_a_revoked_key_stops_working(make_shop):
+    from kefu.shops import api_keys
+
+    people = make_shop()
+    key = api_keys.issue_api_key(actor=people.owner)
+    api_keys.revoke_api_key(actor=people.owner)
+
+    assert push_with_key(key, ORDERS).status_code in (401, 403)
+
+
+@pytest.mark.parametrize("role", ["supervisor", "agent"])
+def test_only_the_owner_issues_keys(make_shop, role):
+    from kefu.errors import Forbidden
+    from kefu.shops import api_keys
+
+    people = make_shop()
+    with pytest.raises(Forbidden):
+        api_keys.issue_api_key(actor=getattr(people, role))

@@ -366,3 +366,49 @@ def test_quick_reply_text_is_shown_as_text(make_shop, client):
 
     assert "<img src=x onerror=alert(1)>" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+# --- the shop site's API key -------------------------------------------------------------------
+
+
+def test_the_owner_sees_a_new_api_key_once_then_only_its_last_four(make_shop, client):
+    people = make_shop()
+    login(client, people.owner)
+
+    issued = client.post("/desk/settings/api-key/", {"action": "issue"})
+    page = issued.content.decode()
+    key = page.split('data-role="new-api-key">')[1].split("<")[0]
+    later = client.get("/desk/settings/").content.decode()
+
+    assert issued.status_code == 200 and key.startswith("kefu_")
+    assert key not in later and f"末四位 {key[-4:]}" in later
+    pushed = Client().post(
+        "/api/orders",
+        data='{"orders": [{"order_no": "W1", "amount": "9.90", "status": "paid"}]}',
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert pushed.status_code == 200
+
+
+def test_revoking_the_key_from_the_page_ends_it(make_shop, client):
+    people = make_shop()
+    login(client, people.owner)
+    client.post("/desk/settings/api-key/", {"action": "issue"})
+
+    response = client.post("/desk/settings/api-key/", {"action": "revoke"})
+
+    assert response.status_code == 302
+    assert Shop.objects.get(id=people.shop.id).api_key_hash == ""
+
+
+@pytest.mark.parametrize("role", ["supervisor", "agent"])
+def test_only_the_owner_may_issue_a_key(make_shop, client, role):
+    people = make_shop()
+    login(client, getattr(people, role))
+
+    response = client.post("/desk/settings/api-key/", {"action": "issue"})
+
+    assert response.status_code == 403
+    assert Shop.objects.get(id=people.shop.id).api_key_hash == ""
+    assert "订单推送 API 密钥" not in client.get("/desk/settings/").content.decode()

@@ -50,6 +50,10 @@ class Shop(models.Model):
     # Signs the customer ids the shop's own site passes through the widget (HMAC-SHA256);
     # a secret: shown to the owner only.
     identity_secret = models.CharField(max_length=64, default=_new_identity_secret)
+    # The shop site's key for the JSON API (order pushes), kept as its SHA-256 only; the
+    # owner sees the key once, when it is issued, and its last four characters after.
+    api_key_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    api_key_hint = models.CharField(max_length=8, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("demo/<str:public_key>/", views.demo, name="demo"),
     path("desk/", views.desk, name="desk"),
     path("desk/settings/", views.shop_settings, name="settings"),
+    path("desk/settings/api-key/", views.api_key, name="api_key"),
     path("desk/members/", views.members, name="members"),
     path("desk/quick-replies/", views.quick_replies, name="quick_replies"),
     path("desk/quick-replies/<int:reply_id>/", views.quick_reply_edit, name="quick_reply_edit"),

@@ -25,6 +25,7 @@ from kefu import errors
 from kefu.chat import services as chat_services
 from kefu.customers import linking
 from kefu.playbook import services as playbook_services
+from kefu.shops import api_keys
 from kefu.shops import services as shop_services
 from kefu.shops.models import Membership, Role, Shop
 from kefu.web import forms
@@ -255,13 +256,39 @@ def shop_settings(request: HttpRequest, member: Membership) -> HttpResponse:
         form = forms.ShopSettingsForm(initial=forms.ShopSettingsForm.initial_for(shop))
     if member.role != Role.OWNER:
         form.make_read_only()
+    return _settings_page(request, member, form)
+
+
+def _settings_page(
+    request: HttpRequest, member: Membership, form: forms.ShopSettingsForm, **extra: Any
+) -> HttpResponse:
+    shop = member.shop
     context = {
         "form": form,
         "widget_src": request.build_absolute_uri(static("kefu/widget.js")),
         "demo_url": reverse("web:demo", args=[shop.public_key]),
+        "orders_api_url": request.build_absolute_uri("/api/orders"),
         "is_open": shop_services.is_open_now(shop),
+        **extra,
     }
     return render_page(request, member, "web/settings.html", context)
+
+
+@require_POST
+@member_required
+def api_key(request: HttpRequest, member: Membership) -> HttpResponse:
+    """Issue (shown on this one page, never again) or revoke the shop site's API key."""
+    try:
+        if request.POST.get("action") == "revoke":
+            api_keys.revoke_api_key(actor=member)
+            messages.success(request, _("API 密钥已作废，用它推送订单会被拒绝。"))
+            return redirect("web:settings")
+        key = api_keys.issue_api_key(actor=member)
+    except errors.Forbidden as refusal:
+        return render_refusal(request, refusal, member=member)
+    member.shop.refresh_from_db()
+    form = forms.ShopSettingsForm(initial=forms.ShopSettingsForm.initial_for(member.shop))
+    return _settings_page(request, member, form, new_api_key=key)
 
 
 @require_http_methods(["GET", "POST"])
