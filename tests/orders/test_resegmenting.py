@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from typer.testing import CliRunner
 
 from kefu.cli import app
 from kefu.customers.models import Customer, SegmentRun
-from kefu.orders import importing
+from kefu.orders import importing, resegmenting
 
 pytestmark = pytest.mark.django_db
 
@@ -67,19 +69,47 @@ def test_the_cli_says_it_resegments_and_does(make_shop):
     assert SegmentRun.objects.filter(shop=people.shop).count() == 1
 
 
-def test_a_site_push_resegments(make_shop, django_capture_on_commit_callbacks):
-    people = make_shop()
-    client = Client()
-    client.force_login(people.owner.user)
+def join_resegmenting() -> None:
+    for thread in threading.enumerate():
+        if thread.name.startswith(resegmenting.THREAD_PREFIX):
+            thread.join(60)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            "/api/orders", data=json.dumps({"orders": PUSHED}), content_type="application/json"
-        )
+
+def push_as(member, orders=PUSHED):  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(member.user)
+    return client.post(
+        "/api/orders", data=json.dumps({"orders": orders}), content_type="application/json"
+    )
+
+
+@pytest.mark.django_db(transaction=True)  # the push commits; the pass runs in its own thread
+def test_a_site_push_resegments_in_the_background(make_shop):
+    people = make_shop()
+
+    response = push_as(people.owner)
+    join_resegmenting()
 
     assert response.status_code == 200
     assert SegmentRun.objects.filter(shop=people.shop).count() == 1
     assert Customer.objects.get(shop=people.shop).total_orders == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pushes_within_ten_minutes_of_a_pass_wait_for_the_next_one(make_shop):
+    people = make_shop()
+    push_as(people.owner)
+    join_resegmenting()
+
+    push_as(people.owner, [{**PUSHED[0], "order_no": "W2"}])
+    join_resegmenting()
+
+    assert SegmentRun.objects.filter(shop=people.shop).count() == 1
+    SegmentRun.objects.update(computed_at=timezone.now() - resegmenting.PUSH_RESEGMENT_EVERY)
+    push_as(people.owner, [{**PUSHED[0], "order_no": "W3"}])
+    join_resegmenting()
+    assert SegmentRun.objects.filter(shop=people.shop).count() == 2
+    assert Customer.objects.get(shop=people.shop).total_orders == 3
 
 
 def test_a_refused_push_does_not_resegment_and_reads_as_failed(

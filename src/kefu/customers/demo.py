@@ -64,6 +64,10 @@ def load_demo_customers(*, owner: Membership) -> int:
     if record.bad_rows:  # the demo's own data: a bug here, not a user's mistake
         raise RuntimeError(f"demo orders refused: {record.errors[:3]}")
     _annotate(owner=owner)
+    # Now, not in the push's background pass: `kefu demo` exits right after.
+    from kefu.customers import segments
+
+    segments.segment_customers(shop_id=owner.shop_id)
     return record.created
 
 

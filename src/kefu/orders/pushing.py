@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 
 from kefu.customers.models import Platform
 from kefu.errors import ServiceError, TooLarge
-from kefu.orders.importing import IMPORTERS, after_import
+from kefu.orders.importing import IMPORTERS
 from kefu.orders.models import OrderImport
 from kefu.orders.order_rows import OrderDraft, RowError, parse_order
+from kefu.orders.resegmenting import resegment_after_push
 from kefu.orders.storing import merge_repeated_orders, staged_orders
 from kefu.shops.models import Membership
 from kefu.shops.services import require_role
@@ -84,7 +85,7 @@ def push_orders(
     ):
         if not errors:
             record.created, record.updated = staged.merge()
-            after_import(shop_id=actor.shop_id)
+            resegment_after_push(shop_id=actor.shop_id)
         record.finished_at = timezone.now()
         record.save()
     return record
