@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.customers.listing import spreadsheet_text
 from kefu.customers.models import Platform
 from kefu.errors import ServiceError
 from kefu.orders import headers as order_headers
@@ -320,13 +321,7 @@ def _error_file(header: Row, bad: list[tuple[Row, list[RowError]]]) -> bytes:
     writer.writerow([_("原行号"), _("错误原因"), *header.cells])
     for row, row_errors in bad:
         reasons = "；".join(f"{e.column}：{e.reason}" if e.column else e.reason for e in row_errors)
-        writer.writerow([row.number, reasons, *(_inert(cell) for cell in row.cells)])
+        writer.writerow([row.number, reasons, *(spreadsheet_text(cell) for cell in row.cells)])
     # The BOM makes Excel open it as UTF-8 rather than guessing GBK.
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
-
-def _inert(cell: str) -> str:
-    """A buyer-typed "=HYPERLINK(…)" must not run as a formula when the owner opens the file."""
-    if cell[:1] in ("=", "+", "@") or (cell[:1] == "-" and not cell[1:2].isdigit()):
-        return "'" + cell
-    return cell
