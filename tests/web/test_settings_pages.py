@@ -412,3 +412,28 @@ def test_only_the_owner_may_issue_a_key(make_shop, client, role):
     assert response.status_code == 403
     assert Shop.objects.get(id=people.shop.id).api_key_hash == ""
     assert "订单推送 API 密钥" not in client.get("/desk/settings/").content.decode()
+
+
+def test_the_owner_replaces_the_identity_secret_and_old_signatures_stop_working(make_shop, client):
+    from kefu.customers import linking
+
+    people = make_shop()
+    old_secret = people.shop.identity_secret
+    signature = linking.site_signature(secret=old_secret, site_customer_id="user-42")
+    login(client, people.owner)
+
+    response = client.post("/desk/settings/api-key/", {"action": "rotate_identity"})
+
+    shop = Shop.objects.get(id=people.shop.id)
+    assert response.status_code == 302 and shop.identity_secret != old_secret
+    assert linking.identity_token(shop=shop, site_customer_id="user-42", signature=signature) == ""
+
+
+def test_an_agent_cannot_replace_the_identity_secret(make_shop, client):
+    people = make_shop()
+    login(client, people.agent)
+
+    response = client.post("/desk/settings/api-key/", {"action": "rotate_identity"})
+
+    assert response.status_code == 403
+    assert Shop.objects.get(id=people.shop.id).identity_secret == people.shop.identity_secret

@@ -1,7 +1,8 @@
-"""The shop site's key for kefu's JSON API (orders pushed from the shop's own server).
+"""The shop site's keys: the API key (orders pushed from the shop's own server) and the
+identity secret (signing the customer ids passed through the widget).
 
-Only the key's SHA-256 is stored: the owner sees the key once, when it is issued, and
-issuing a new one ends the old. A request with the key acts as the shop's owner.
+Only the API key's SHA-256 is stored: the owner sees the key once, when it is issued,
+and issuing a new one ends the old. A request with the key acts as the shop's owner.
 """
 
 from __future__ import annotations
@@ -57,3 +58,10 @@ def owner_for_api_key(key: str) -> Membership:
     if owner is None:
         raise Forbidden("bad_api_key", _("API 密钥不对或已作废。"))
     return owner
+
+
+@transaction.atomic
+def rotate_identity_secret(*, actor: Membership) -> None:
+    """A new identity secret: ids signed with the old one are no longer trusted."""
+    require_role(actor, Role.OWNER)
+    Shop.objects.filter(id=actor.shop_id).update(identity_secret=secrets.token_hex(32))

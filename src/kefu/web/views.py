@@ -277,8 +277,13 @@ def _settings_page(
 @require_POST
 @member_required
 def api_key(request: HttpRequest, member: Membership) -> HttpResponse:
-    """Issue (shown on this one page, never again) or revoke the shop site's API key."""
+    """Issue (shown on this one page, never again) or revoke the shop site's API key, or
+    replace its identity secret."""
     try:
+        if request.POST.get("action") == "rotate_identity":
+            api_keys.rotate_identity_secret(actor=member)
+            messages.success(request, _("身份密钥已更换，请在网站服务器上换用新的密钥签名。"))
+            return redirect("web:settings")
         if request.POST.get("action") == "revoke":
             api_keys.revoke_api_key(actor=member)
             messages.success(request, _("API 密钥已作废，用它推送订单会被拒绝。"))
