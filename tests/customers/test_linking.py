@@ -100,11 +100,13 @@ def test_another_shops_customer_or_conversation_cannot_be_linked(make_shop):
     our_conv = chat(ours.shop)
 
     with pytest.raises(NotFound):
-        linking.link_visitor(actor=ours.agent, conversation_id=our_conv.id,
-                             customer_id=their_customer.id)
+        linking.link_visitor(
+            actor=ours.agent, conversation_id=our_conv.id, customer_id=their_customer.id
+        )
     with pytest.raises(NotFound):
-        linking.link_visitor(actor=ours.agent, conversation_id=their_conv.id,
-                             customer_id=customer(ours.shop).id)
+        linking.link_visitor(
+            actor=ours.agent, conversation_id=their_conv.id, customer_id=customer(ours.shop).id
+        )
     assert Visitor.objects.get(id=our_conv.visitor_id).customer_id is None
 
 
@@ -112,8 +114,9 @@ def test_creating_a_customer_links_a_new_site_archive_entry(make_shop):
     people = make_shop()
     conv = chat(people.shop)
 
-    linking.create_and_link(actor=people.supervisor, conversation_id=conv.id,
-                            nickname="member-88", name="周先生")
+    linking.create_and_link(
+        actor=people.supervisor, conversation_id=conv.id, nickname="member-88", name="周先生"
+    )
 
     made = Visitor.objects.get(id=conv.visitor_id).customer
     assert (made.platform, made.nickname, made.name) == ("site", "member-88", "周先生")
@@ -135,8 +138,9 @@ def test_agents_cannot_write_a_name_when_creating(make_shop):
     conv = chat(people.shop)
 
     with pytest.raises(Forbidden):
-        linking.create_and_link(actor=people.agent, conversation_id=conv.id,
-                                nickname="member-88", name="周先生")
+        linking.create_and_link(
+            actor=people.agent, conversation_id=conv.id, nickname="member-88", name="周先生"
+        )
     assert not Customer.objects.filter(nickname="member-88").exists()
 
 
@@ -150,8 +154,12 @@ def signed(shop, site_id: str, secret: str | None = None) -> str:  # type: ignor
 def test_a_valid_signature_links_the_visitor_to_the_site_customer(make_shop):
     people = make_shop()
     visitor = chat(people.shop).visitor
-    token = linking.identity_token(shop=people.shop, site_customer_id="u-42",
-                                   signature=signed(people.shop, "u-42"), name="周先生")
+    token = linking.identity_token(
+        shop=people.shop,
+        site_customer_id="u-42",
+        signature=signed(people.shop, "u-42"),
+        name="周先生",
+    )
 
     linking.link_signed_visitor(shop_id=people.shop.id, visitor_id=visitor.id, identity=token)
 
@@ -164,8 +172,12 @@ def test_a_known_site_customer_is_reused_and_keeps_their_name(make_shop):
     people = make_shop()
     known = customer(people.shop, "u-42", platform="site", name="周先生")
     visitor = chat(people.shop).visitor
-    token = linking.identity_token(shop=people.shop, site_customer_id="u-42",
-                                   signature=signed(people.shop, "u-42"), name="冒名")
+    token = linking.identity_token(
+        shop=people.shop,
+        site_customer_id="u-42",
+        signature=signed(people.shop, "u-42"),
+        name="冒名",
+    )
 
     linking.link_signed_visitor(shop_id=people.shop.id, visitor_id=visitor.id, identity=token)
 
@@ -194,11 +206,13 @@ def test_a_forged_or_foreign_signature_is_never_trusted(make_shop, forgery):
 def test_a_token_issued_for_another_shop_does_not_link(make_shop):
     people, other = make_shop(), make_shop()
     visitor = chat(people.shop).visitor
-    theirs = linking.identity_token(shop=other.shop, site_customer_id="u-42",
-                                    signature=signed(other.shop, "u-42"))
+    theirs = linking.identity_token(
+        shop=other.shop, site_customer_id="u-42", signature=signed(other.shop, "u-42")
+    )
 
-    linked = linking.link_signed_visitor(shop_id=people.shop.id, visitor_id=visitor.id,
-                                         identity=theirs)
+    linked = linking.link_signed_visitor(
+        shop_id=people.shop.id, visitor_id=visitor.id, identity=theirs
+    )
 
     assert linked is None
     visitor.refresh_from_db()
@@ -217,7 +231,8 @@ def test_the_widget_page_vouches_only_for_a_correct_signature(make_shop):
     good = widget_identity(people.shop, customer="u-42", customer_sig=signed(people.shop, "u-42"))
     forged = widget_identity(people.shop, customer="u-42", customer_sig="ab" * 32)
     foreign = widget_identity(
-        people.shop, customer="u-42",
+        people.shop,
+        customer="u-42",
         customer_sig=signed(people.shop, "u-42", secret=other.shop.identity_secret),
     )
 
@@ -227,8 +242,12 @@ def test_the_widget_page_vouches_only_for_a_correct_signature(make_shop):
 @pytest.mark.django_db(transaction=True)
 def test_a_visitor_who_writes_from_a_signed_page_is_linked(live_server_asgi, make_shop):
     people = make_shop()
-    identity = widget_identity(people.shop, customer="u-42", customer_sig=signed(people.shop, "u-42"),
-                               customer_name="周先生")
+    identity = widget_identity(
+        people.shop,
+        customer="u-42",
+        customer_sig=signed(people.shop, "u-42"),
+        customer_name="周先生",
+    )
     url = f"{live_server_asgi.ws_url}/ws/visitor?key={people.shop.public_key}&identity={identity}"
 
     async def say_hello() -> None:
@@ -246,8 +265,7 @@ def test_a_visitor_who_writes_from_a_signed_page_is_linked(live_server_asgi, mak
 @pytest.mark.django_db(transaction=True)
 def test_a_forged_identity_on_the_socket_links_nobody(live_server_asgi, make_shop):
     people = make_shop()
-    url = (f"{live_server_asgi.ws_url}/ws/visitor?key={people.shop.public_key}"
-           "&identity=u-42:forged")
+    url = f"{live_server_asgi.ws_url}/ws/visitor?key={people.shop.public_key}&identity=u-42:forged"
 
     async def say_hello() -> None:
         async with websockets.connect(url) as ws, asyncio.timeout(5):
@@ -267,8 +285,10 @@ def test_a_returning_visitor_is_linked_when_the_chat_opens(live_server_asgi, mak
     visitor = chat(people.shop).visitor
     token = chat_services.visitor_token(visitor)
     identity = widget_identity(people.shop, customer="u-7", customer_sig=signed(people.shop, "u-7"))
-    url = (f"{live_server_asgi.ws_url}/ws/visitor?key={people.shop.public_key}"
-           f"&token={token}&identity={identity}")
+    url = (
+        f"{live_server_asgi.ws_url}/ws/visitor?key={people.shop.public_key}"
+        f"&token={token}&identity={identity}"
+    )
 
     async def open_chat() -> None:
         async with websockets.connect(url) as ws, asyncio.timeout(5):
@@ -292,3 +312,36 @@ def test_only_the_owner_sees_the_identity_secret_on_the_settings_page(make_shop)
     assert people.shop.identity_secret in page_of(people.owner)
     assert people.shop.identity_secret not in page_of(people.supervisor)
     assert people.shop.identity_secret not in page_of(people.agent)
+
+
+# --- the workbench calls a linked visitor by the customer's name ----------------------------
+
+
+def test_a_linked_chat_is_listed_under_the_customers_account_name_until_unlinked(
+    make_shop, django_capture_on_commit_callbacks
+):
+    from kefu.chat import wire
+
+    people = make_shop()
+    visitor = Visitor.objects.create(shop=people.shop)
+    Visitor.objects.filter(id=visitor.id).update(
+        nickname=f"访客{visitor.public_id.hex[:4].upper()}"
+    )
+    conv = chat(people.shop, visitor=Visitor.objects.get(id=visitor.id))
+    lily = customer(people.shop, "tb_lily")
+    anonymous = wire.conversation_dict(
+        chat_services.get_conversation_for(actor=people.agent, conversation_id=conv.id)
+    )["visitor"]
+
+    with django_capture_on_commit_callbacks() as published:
+        linking.link_visitor(actor=people.agent, conversation_id=conv.id, customer_id=lily.id)
+    listed = wire.conversation_dict(
+        chat_services.get_conversation_for(actor=people.agent, conversation_id=conv.id)
+    )
+    linking.unlink_visitor(actor=people.agent, conversation_id=conv.id)
+    unlinked = Visitor.objects.get(id=conv.visitor_id).nickname
+
+    assert anonymous.startswith("访客")
+    assert listed["visitor"] == "tb_lily"
+    assert len(published) == 1  # the open workbenches hear of the new name after commit
+    assert unlinked == anonymous

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from kefu.chat import services as chat_services
 from kefu.chat.models import Conversation, Visitor
 from kefu.customers import archive
 from kefu.customers.models import Customer, Platform
@@ -29,6 +30,7 @@ MIN_QUERY_CHARS = 2
 MAX_QUERY_CHARS = 64
 MAX_RESULTS = 10
 IDENTITY_SALT = "kefu.site-customer"
+NICKNAME_CHARS = Visitor._meta.get_field("nickname").max_length
 
 
 # --- agents linking by hand -----------------------------------------------------------------
@@ -37,7 +39,7 @@ IDENTITY_SALT = "kefu.site-customer"
 def _conversation_for(actor: Membership, conversation_id: int) -> Conversation:
     """The conversation, if it is the actor's shop's; any member may open it in the workbench."""
     conv = (
-        Conversation.objects.select_related("visitor")
+        Conversation.objects.select_related("visitor", "assignee")
         .filter(id=conversation_id, shop_id=actor.shop_id)
         .first()
     )
@@ -74,8 +76,7 @@ def link_visitor(*, actor: Membership, conversation_id: int, customer_id: int) -
     """The conversation's visitor is this customer (from now on, in every conversation)."""
     conv = _conversation_for(actor, conversation_id)
     customer = archive.get_customer_for(actor=actor, customer_id=customer_id)
-    Visitor.objects.filter(id=conv.visitor_id, shop_id=actor.shop_id).update(customer=customer)
-    conv.visitor.customer = customer
+    _attach(conv, customer)
     return conv
 
 
@@ -83,8 +84,7 @@ def link_visitor(*, actor: Membership, conversation_id: int, customer_id: int) -
 def unlink_visitor(*, actor: Membership, conversation_id: int) -> Conversation:
     """Forget which customer the conversation's visitor is (a wrong link)."""
     conv = _conversation_for(actor, conversation_id)
-    Visitor.objects.filter(id=conv.visitor_id, shop_id=actor.shop_id).update(customer=None)
-    conv.visitor.customer = None
+    _attach(conv, None)
     return conv
 
 
@@ -113,8 +113,7 @@ def create_and_link(
         raise ServiceError(
             "exists", _("已有账号为“%(n)s”的客户档案，请搜索后关联。") % {"n": nickname}
         ) from None
-    Visitor.objects.filter(id=conv.visitor_id, shop_id=actor.shop_id).update(customer=customer)
-    conv.visitor.customer = customer
+    _attach(conv, customer)
     return conv
 
 
@@ -136,6 +135,22 @@ def identity_token(*, shop: Shop, site_customer_id: str, signature: str, name: s
         return ""
     name = (name or "").strip()[: Customer._meta.get_field("name").max_length]
     return signing.dumps({"s": shop.id, "c": site_id, "n": name}, salt=IDENTITY_SALT)
+
+
+def _attach(conv: Conversation, customer: Customer | None) -> None:
+    """The visitor is `customer` (or nobody): the workbench list and {客户} then call them by
+    the customer's account name, and every open workbench hears of it after commit."""
+    visitor = conv.visitor
+    visitor.customer = customer
+    visitor.nickname = (
+        customer.nickname[:NICKNAME_CHARS]
+        if customer
+        else f"访客{visitor.public_id.hex[:4].upper()}"
+    )
+    Visitor.objects.filter(id=visitor.id, shop_id=conv.shop_id).update(
+        customer=customer, nickname=visitor.nickname
+    )
+    chat_services.publish_on_commit([chat_services.summary_event(conv, conv.assignee_id)])
 
 
 def link_signed_visitor(*, shop_id: int, visitor_id: int, identity: str) -> int | None:
@@ -160,7 +175,7 @@ def link_signed_visitor(*, shop_id: int, visitor_id: int, identity: str) -> int 
             customer_id = _create_site_customer(shop_id, site_id, name)
         Visitor.objects.filter(id=visitor_id, shop_id=shop_id).exclude(
             customer_id=customer_id
-        ).update(customer_id=customer_id)
+        ).update(customer_id=customer_id, nickname=(name or site_id)[:NICKNAME_CHARS])
     return customer_id
 
 
