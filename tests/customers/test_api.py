@@ -118,10 +118,15 @@ def test_notes_are_added_and_only_their_author_deletes_them(make_shop):
 
     added = send(mine, "post", f"/api/customers/{lily.id}/notes", {"text": "喜欢红色"})
     note_id = added.json()["note"]["id"]
-    by_colleague = send(logged_in(people.agent2), "delete", f"/api/customers/notes/{note_id}")
-    by_author = send(mine, "delete", f"/api/customers/notes/{note_id}")
+    other = customer(people.shop, "tb_other")
+    via_another_customer = send(mine, "delete", f"/api/customers/{other.id}/notes/{note_id}")
+    by_colleague = send(
+        logged_in(people.agent2), "delete", f"/api/customers/{lily.id}/notes/{note_id}"
+    )
+    by_author = send(mine, "delete", f"/api/customers/{lily.id}/notes/{note_id}")
 
     assert added.json()["note"]["author"] == "小美"
+    assert via_another_customer.status_code == 404
     assert by_colleague.status_code == 403
     assert by_author.status_code == 200
     assert not CustomerNote.objects.filter(id=note_id).exists()
@@ -166,3 +171,18 @@ def test_anonymous_requests_and_writes_without_csrf_are_refused(make_shop):
     assert anonymous.status_code == 401
     assert no_csrf.status_code in (401, 403)
     assert Visitor.objects.get(id=conv.visitor_id).customer_id is None
+
+
+def test_an_agent_confirms_the_suggested_buying_behaviour_through_the_service(make_shop):
+    people = make_shop()
+    lily = customer(people.shop, suggested_buying="haggler")
+    plain = customer(people.shop, "tb_plain")
+    agent = logged_in(people.agent)
+
+    confirmed = send(agent, "post", f"/api/customers/{lily.id}/buying/confirm")
+    nothing_suggested = send(agent, "post", f"/api/customers/{plain.id}/buying/confirm")
+
+    assert confirmed.status_code == 200
+    assert Customer.objects.get(id=lily.id).buying_behaviour == "haggler"
+    assert nothing_suggested.status_code == 400
+    assert nothing_suggested.json()["error"]["code"] == "no_suggestion"

@@ -47,6 +47,17 @@ def test_search_matches_nickname_name_phone_or_order_number(make_shop):
     assert nicknames(owner, q="20240501") == []  # order numbers match whole only
 
 
+def test_agents_find_masked_names_and_phones_only_whole(make_shop):
+    people = make_shop()
+    make_customer(people.shop, nickname="阿花", name="张小花", phone="13812345678")
+
+    assert nicknames(people.agent, q="1381234") == []  # no reading a number digit by digit
+    assert nicknames(people.agent, q="小花") == []
+    assert nicknames(people.agent, q="13812345678") == ["阿花"]
+    assert nicknames(people.agent, q="张小花") == ["阿花"]
+    assert nicknames(people.agent, q="阿") == ["阿花"]  # nicknames are not masked
+
+
 def test_search_never_reaches_another_shop(make_shop):
     ours, theirs = make_shop(), make_shop()
     make_customer(theirs.shop, nickname="别家的客人", phone="13812345678")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Body, Router, Schema
 
 from kefu.customers import archive, linking, panel
+from kefu.customers import services as customer_services
 from kefu.customers.panel import customer_panel
 from kefu.customers.rules import money
 from kefu.errors import ServiceError
@@ -97,16 +98,21 @@ def update(
 def add_note(request: HttpRequest, customer_id: int, data: NoteIn) -> dict[str, Any]:
     actor = _actor(request)
     note = archive.add_note(actor=actor, customer_id=customer_id, text=data.text)
-    return {"note": {
-        "id": note.id, "text": note.text, "author": actor.display_name,
-        "created_at": note.created_at.isoformat(), "can_delete": True,
-    }}
+    return {"note": panel.note_dict(note, actor)}
 
 
-@router.delete("/customers/notes/{note_id}")
-def delete_note(request: HttpRequest, note_id: int) -> dict[str, Any]:
-    archive.delete_note(actor=_actor(request), note_id=note_id)
+@router.delete("/customers/{customer_id}/notes/{note_id}")
+def delete_note(request: HttpRequest, customer_id: int, note_id: int) -> dict[str, Any]:
+    archive.delete_note(actor=_actor(request), customer_id=customer_id, note_id=note_id)
     return {"deleted": note_id}
+
+
+@router.post("/customers/{customer_id}/buying/confirm")
+def confirm_buying(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    """Take the buying behaviour the data suggests as the customer's own."""
+    actor = _actor(request)
+    customer = customer_services.confirm_buying_suggestion(actor=actor, customer_id=customer_id)
+    return {"customer": panel.customer_dict(customer, actor)}
 
 
 @router.post("/customers/{customer_id}/tags")

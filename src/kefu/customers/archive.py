@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kefu.customers.models import TYPE_FIELDS, Customer, CustomerNote, CustomerTag
 from kefu.errors import Forbidden, NotFound, ServiceError
+from kefu.orders.models import Order
 from kefu.shops.models import Membership, Role
 
 PERSONAL_FIELDS = ("name", "phone", "address", "birthday")
@@ -66,6 +68,23 @@ def personal_data(customer: Customer, actor: Membership) -> dict[str, str]:
     }
 
 
+def matching(actor: Membership, q: str) -> Q:
+    """Customers a search text finds, as the actor may search.
+
+    Nicknames match on any part, order numbers whole. Owners and supervisors find names
+    and phones by any part; agents, who see them masked, only by the whole value, so
+    searching letter by letter cannot reveal what they are not allowed to read.
+    """
+    by_order = Order.objects.filter(
+        shop_id=actor.shop_id, order_no=q, customer__isnull=False
+    ).values("customer_id")
+    if can_see_personal_data(actor):
+        personal = Q(name__icontains=q) | Q(phone__contains=q)
+    else:
+        personal = Q(name=q) | Q(phone=q)
+    return Q(nickname__icontains=q) | personal | Q(id__in=by_order)
+
+
 def get_customer_for(*, actor: Membership, customer_id: int) -> Customer:
     """The customer, if they belong to the actor's shop."""
     customer = Customer.objects.filter(shop_id=actor.shop_id, id=customer_id).first()
@@ -83,7 +102,7 @@ def update_customer(*, actor: Membership, customer_id: int, changes: Mapping[str
             "bad_field", _("不能修改这些字段：%(f)s。") % {"f": ", ".join(sorted(unknown))}
         )
     if set(changes) & set(PERSONAL_FIELDS) and not can_see_personal_data(actor):
-        raise Forbidden("personal_data", _("客服不能修改客户的个人信息，请联系主管。"))
+        raise Forbidden("personal_data", _("客服不能修改客户的个人信息，请联系店主或主管。"))
     customer = (
         Customer.objects.select_for_update().filter(shop_id=actor.shop_id, id=customer_id).first()
     )
@@ -135,13 +154,25 @@ def add_note(*, actor: Membership, customer_id: int, text: str) -> CustomerNote:
     )
 
 
-@transaction.atomic
-def delete_note(*, actor: Membership, note_id: int) -> None:
+def may_delete_note(actor: Membership, note: CustomerNote) -> bool:
     """Authors delete their own notes; owners and supervisors any note of the shop."""
-    note = CustomerNote.objects.filter(shop_id=actor.shop_id, id=note_id).first()
+    return note.author_id == actor.id or can_see_personal_data(actor)
+
+
+def note_author(note: CustomerNote) -> str:
+    """Who wrote the note, as colleagues see it (select the author with the note)."""
+    return note.author.display_name if note.author else _("已离开的成员")
+
+
+@transaction.atomic
+def delete_note(*, actor: Membership, customer_id: int, note_id: int) -> None:
+    """Delete a note of this customer (authors their own, owners and supervisors any)."""
+    note = CustomerNote.objects.filter(
+        shop_id=actor.shop_id, customer_id=customer_id, id=note_id
+    ).first()
     if note is None:
         raise NotFound("no_note", _("没有找到这条备注。"))
-    if note.author_id != actor.id and not can_see_personal_data(actor):
+    if not may_delete_note(actor, note):
         raise Forbidden("not_author", _("只能删除自己写的备注。"))
     note.delete()
 

@@ -14,7 +14,6 @@ import hmac
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kefu.chat import services as chat_services
@@ -22,7 +21,6 @@ from kefu.chat.models import Conversation, Visitor
 from kefu.customers import archive
 from kefu.customers.models import Customer, Platform
 from kefu.errors import Forbidden, NotFound, ServiceError
-from kefu.orders.models import Order
 from kefu.shops.models import Membership, Shop
 
 MAX_SITE_ID_CHARS = 64
@@ -30,6 +28,7 @@ MIN_QUERY_CHARS = 2
 MAX_QUERY_CHARS = 64
 MAX_RESULTS = 10
 IDENTITY_SALT = "kefu.site-customer"
+IDENTITY_MAX_AGE = 24 * 3600  # seconds: each widget page load signs a fresh token
 NICKNAME_CHARS = Visitor._meta.get_field("nickname").max_length
 
 
@@ -49,24 +48,16 @@ def _conversation_for(actor: Membership, conversation_id: int) -> Conversation:
 
 
 def search_customers(*, actor: Membership, query: str) -> list[Customer]:
-    """Up to ten customers of the shop by nickname, phone or order number.
-
-    Nicknames match on any part. Owners and supervisors find phones by any part too;
-    agents, who see phones masked, only by the whole number, so searching digit by digit
-    cannot reveal a number they are not allowed to read. Order numbers match exactly.
-    """
+    """Up to ten customers of the shop by nickname, name, phone or order number
+    (`archive.matching`: agents find names and phones only whole)."""
     q = (query or "").strip()
     if len(q) < MIN_QUERY_CHARS:
         raise ServiceError("short_query", _("请至少输入 %(n)d 个字。") % {"n": MIN_QUERY_CHARS})
     if len(q) > MAX_QUERY_CHARS:
         raise ServiceError("long_query", _("搜索内容最多 %(n)d 个字。") % {"n": MAX_QUERY_CHARS})
-    phone = Q(phone__contains=q) if archive.can_see_personal_data(actor) else Q(phone=q)
-    by_order = Order.objects.filter(
-        shop_id=actor.shop_id, order_no=q, customer__isnull=False
-    ).values("customer_id")
     return list(
         Customer.objects.filter(shop_id=actor.shop_id)
-        .filter(Q(nickname__icontains=q) | phone | Q(id__in=by_order))
+        .filter(archive.matching(actor, q))
         .order_by("-last_order_at", "-id")[:MAX_RESULTS]
     )
 
@@ -134,7 +125,13 @@ def identity_token(*, shop: Shop, site_customer_id: str, signature: str, name: s
     if not hmac.compare_digest(expected, signature.strip().lower()):
         return ""
     name = (name or "").strip()[: Customer._meta.get_field("name").max_length]
-    return signing.dumps({"s": shop.id, "c": site_id, "n": name}, salt=IDENTITY_SALT)
+    payload = {"s": shop.id, "k": _secret_tag(shop.identity_secret), "c": site_id, "n": name}
+    return signing.dumps(payload, salt=IDENTITY_SALT)
+
+
+def _secret_tag(secret: str) -> str:
+    """Which identity secret vouched: replacing the secret ends the tokens it vouched for."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
 def _attach(conv: Conversation, customer: Customer | None) -> None:
@@ -157,10 +154,13 @@ def link_signed_visitor(*, shop_id: int, visitor_id: int, identity: str) -> int 
     """Link the visitor to the site customer a token from `identity_token` names; the
     customer is created on first sight. Returns the customer id, or None for a bad token."""
     try:
-        data = signing.loads(identity, salt=IDENTITY_SALT)
-    except signing.BadSignature:
+        data = signing.loads(identity, salt=IDENTITY_SALT, max_age=IDENTITY_MAX_AGE)
+    except signing.BadSignature:  # forged, or older than a day (the page makes a fresh one)
         return None
     if not isinstance(data, dict) or data.get("s") != shop_id:
+        return None
+    secret = Shop.objects.filter(id=shop_id).values_list("identity_secret", flat=True).first()
+    if secret is None or data.get("k") != _secret_tag(secret):
         return None
     site_id, name = str(data.get("c") or ""), str(data.get("n") or "")
     if not site_id or len(site_id) > MAX_SITE_ID_CHARS:
@@ -175,7 +175,7 @@ def link_signed_visitor(*, shop_id: int, visitor_id: int, identity: str) -> int 
             customer_id = _create_site_customer(shop_id, site_id, name)
         Visitor.objects.filter(id=visitor_id, shop_id=shop_id).exclude(
             customer_id=customer_id
-        ).update(customer_id=customer_id, nickname=(name or site_id)[:NICKNAME_CHARS])
+        ).update(customer_id=customer_id, nickname=site_id[:NICKNAME_CHARS])
     return customer_id
 
 

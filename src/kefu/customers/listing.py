@@ -17,7 +17,7 @@ from itertools import islice
 from typing import IO, Any
 from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +27,6 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from kefu.customers import archive, rules
 from kefu.customers.models import TYPE_FIELDS, Customer, CustomerTag, Platform, Segment
 from kefu.errors import Forbidden
-from kefu.orders.models import Order
 from kefu.shops.models import Membership
 
 PAGE_SIZE = 50
@@ -137,17 +136,7 @@ def filtered_customers(
     shop_id = actor.shop_id
     customers = Customer.objects.filter(shop_id=shop_id)
     if filters.q:
-        q = filters.q
-        customers = customers.filter(
-            Q(nickname__icontains=q)
-            | Q(name__icontains=q)
-            | Q(phone__contains=q)
-            | Q(
-                id__in=Order.objects.filter(
-                    shop_id=shop_id, order_no=q, customer__isnull=False
-                ).values("customer_id")
-            )
-        )
+        customers = customers.filter(archive.matching(actor, filters.q))
     if filters.segment:
         customers = customers.filter(segment=filters.segment)
     picked = _split_type(filters.type)

@@ -16,6 +16,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kefu.chat.models import Conversation, Message, SenderKind
@@ -89,7 +90,7 @@ def customer_dict(customer: Customer, actor: Membership) -> dict[str, Any]:
         "segment_label": str(Segment(customer.segment).label),
         "total_orders": customer.total_orders,
         "last_order_at": customer.last_order_at.isoformat() if customer.last_order_at else None,
-        "archive_url": f"/desk/customers/{customer.id}/",
+        "archive_url": reverse("customers:detail", args=[customer.id]),
     }
 
 
@@ -134,7 +135,6 @@ def _history(customer: Customer, actor: Membership) -> dict[str, Any]:
         .select_related("author")
         .order_by("-created_at", "-id")[:RECENT_NOTES]
     )
-    sees_all = archive.can_see_personal_data(actor)
     suggested = customer.suggested_buying
     return {
         "segment_reason": rules.segment_reason(customer, shop_rules),
@@ -155,15 +155,20 @@ def _history(customer: Customer, actor: Membership) -> dict[str, Any]:
         ],
         "tags": list(customer.tags.order_by("created_at", "id").values_list("name", flat=True)),
         "notes": [
-            {
-                "id": n.id,
-                "text": n.text,
-                "author": n.author.display_name if n.author else _("已离开的成员"),
-                "created_at": n.created_at.isoformat(),
-                "can_delete": n.author_id == actor.id or sees_all,
-            }
+            note_dict(n, actor)
             for n in notes
         ],
+    }
+
+
+def note_dict(note: CustomerNote, actor: Membership) -> dict[str, Any]:
+    """One note as the panel shows it (its author selected with it)."""
+    return {
+        "id": note.id,
+        "text": note.text,
+        "author": archive.note_author(note),
+        "created_at": note.created_at.isoformat(),
+        "can_delete": archive.may_delete_note(actor, note),
     }
 
 

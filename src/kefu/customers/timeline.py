@@ -65,16 +65,15 @@ def customer_timeline(
         .select_related("author")
         .order_by("-created_at", "-id")[:limit]
     )
-    may_delete_any = archive.can_see_personal_data(actor)
     entries += [
         TimelineEntry(
             kind="note",
             at=note.created_at,
             title=_("备注 · %(author)s")
-            % {"author": note.author.display_name if note.author else _("已离开的成员")},
+            % {"author": archive.note_author(note)},
             detail=note.text,
             note_id=note.id,
-            can_delete=may_delete_any or note.author_id == actor.id,
+            can_delete=archive.may_delete_note(actor, note),
         )
         for note in notes
     ]

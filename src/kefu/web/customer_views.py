@@ -205,7 +205,7 @@ def note_delete(
     return run_action(
         request,
         member,
-        partial(archive.delete_note, note_id=note_id),
+        partial(archive.delete_note, customer_id=customer_id, note_id=note_id),
         success=_("备注已删除。"),
         redirect_to=f"{_detail_url(customer_id)}#timeline",
     )

@@ -248,7 +248,11 @@ export class CustomerPanel {
     button.type = "button";
     button.dataset.action = "cust-confirm-suggestion";
     button.addEventListener("click", async () => {
-      const done = await this.act(() => this.patch({ buying_behaviour: s.value }));
+      const done = await this.act(async () => {
+        await this.request("POST", `/customers/${this.data.customer.id}/buying/confirm`);
+        await this.show(this.conversation);
+        return true;
+      });
       if (done) this.toast(STRINGS.confirmed(s.label));
     });
     this.els.suggest.append(text, button);
@@ -307,7 +311,7 @@ export class CustomerPanel {
         const del = el("button", "cust-note__delete", STRINGS.deleteNote);
         del.type = "button";
         del.addEventListener("click", () => this.act(async () => {
-          await this.request("DELETE", `/customers/notes/${n.id}`);
+          await this.request("DELETE", `/customers/${this.data.customer.id}/notes/${n.id}`);
           this.data.notes = this.data.notes.filter((x) => x.id !== n.id);
           this.renderNotes(this.data.notes);
         }));
