@@ -417,3 +417,28 @@ def test_a_50_mb_export_imports_in_one_go(make_shop, capsys):
             f"\n50 MB import: {record.rows} rows in {seconds:.1f} s = "
             f"{record.rows / seconds:,.0f} rows/s"
         )
+
+
+@pytest.mark.parametrize(
+    ("fixture", "keep", "state"),
+    [
+        ("taobao_orders_gbk.csv", False, "done"),
+        ("taobao_bad_number_and_date.csv", False, "failed"),
+        ("taobao_bad_number_and_date.csv", True, "done"),
+    ],
+)
+def test_the_outcome_is_saved_with_the_orders_not_after_them(make_shop, fixture, keep, state):
+    people = make_shop()
+    running = OrderImport.objects.create(shop=people.shop, filename=fixture, state="running")
+
+    importing.import_orders_file(
+        actor=people.owner,
+        filename=fixture,
+        data=(FIXTURES / fixture).read_bytes(),
+        keep_good_rows=keep,
+        record=running,
+    )
+
+    stored = OrderImport.objects.get(id=running.id)
+    assert stored.state == state
+    assert ("整个文件都没有导入" in stored.message) == (state == "failed")

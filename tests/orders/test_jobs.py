@@ -83,7 +83,9 @@ def test_rows_read_are_written_to_the_row_for_pollers_in_other_processes(make_sh
 
     import_id = jobs.start_import(actor=people.owner, path=path, filename="big.csv")
     stored_while_running = set()
+    deadline = time.monotonic() + 60
     while (row := OrderImport.objects.get(id=import_id)).state == jobs.RUNNING:
+        assert time.monotonic() < deadline, "the import never ended"
         stored_while_running.add(row.processed)
         time.sleep(0.01)
 

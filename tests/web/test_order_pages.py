@@ -89,7 +89,7 @@ def test_a_gbk_export_is_previewed_with_its_chinese_headers_and_rows(make_shop):
     assert staging.staged_path(token) is not None
 
 
-def test_importing_the_previewed_file_reports_progress_until_done(make_shop):
+def test_importing_the_previewed_file_ends_done_with_its_counts(make_shop):
     # Given a previewed file
     people = make_shop()
     client = logged_in(people.owner)

@@ -190,26 +190,3 @@ def test_the_settings_service_checks_its_ranges_itself(make_shop):
         segment_settings.update_segment_settings(actor=people.owner, **fields)
 
     assert refused.value.code == "bad_refund_share"
-
-
-def test_the_page_escapes_nothing_a_customer_typed_because_it_shows_none(make_shop, client):
-    # The page shows counts and labels only; a nickname with markup never reaches it.
-    people = make_shop()
-    buyer = Customer.objects.create(
-        shop=people.shop, platform="taobao", nickname="<script>alert(1)</script>"
-    )
-    Order.objects.create(
-        shop=people.shop,
-        customer=buyer,
-        platform="taobao",
-        order_no="X1",
-        status="completed",
-        amount=Decimal("10"),
-        created_at=timezone.now(),
-    )
-    segment_customers(shop_id=people.shop.id)
-    login(client, people.owner)
-
-    page = client.get(URL).content.decode()
-
-    assert "<script>alert(1)" not in page

@@ -33,6 +33,10 @@ class SegmentRules:
     burden_refund_share: float = 0.5
     burden_incidents_per_order: float = 3.0
 
+    @property
+    def burden_refund_percent(self) -> int:
+        return round(self.burden_refund_share * 100)
+
 
 def rules_for_shop(shop_id: int) -> SegmentRules:
     """The shop's settings and the high-value line of its latest segmentation."""

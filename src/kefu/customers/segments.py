@@ -20,6 +20,7 @@ at the boundaries; the float thresholds are bound as floats so both sides round 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,7 +48,9 @@ CHITCHAT_INTENTS = ("greeting", "other", "closing")
 REFUND_STATUSES = (OrderStatus.REFUNDING, OrderStatus.REFUNDED)
 SQLITE_CACHE_KIB = 256 * 1024
 FIGURES = "kefu_segment_figures"  # the pass's temporary table (one per connection)
-WRITE_BATCH = 50_000  # customer ids per write transaction
+WRITE_BATCH = 50_000
+_shop_locks: dict[int, threading.Lock] = {}
+_locks_guard = threading.Lock()  # customer ids per write transaction
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,21 @@ class _Thresholds:
 
 def segment_customers(*, shop_id: int, now: dt.datetime | None = None) -> SegmentRun:
     """Recompute every customer's figures and segment of one shop; the run's record."""
+    with _one_pass_at_a_time(shop_id):
+        return _segment(shop_id, now)
+
+
+@contextmanager
+def _one_pass_at_a_time(shop_id: int) -> Iterator[None]:
+    """An import's pass, a push's and the page button's may meet: in one process they run
+    one after the other, so each counts its moves against the segments the last one left."""
+    with _locks_guard:
+        lock = _shop_locks.setdefault(shop_id, threading.Lock())
+    with lock:
+        yield
+
+
+def _segment(shop_id: int, now: dt.datetime | None) -> SegmentRun:
     started = time.perf_counter()
     now = now or timezone.now()
     with _sqlite_page_cache(), connection.cursor() as cursor:

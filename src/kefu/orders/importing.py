@@ -36,6 +36,7 @@ FILE_LIMITS = Limits(
 )
 PREVIEW_ROWS = 20
 MAX_STORED_ERRORS = 1000
+RUNNING, DONE, FAILED = "running", "done", "failed"  # OrderImport.state
 READ_REPORT_EVERY = 2000  # rows between two `reading` reports
 
 log = logging.getLogger(__name__)
@@ -183,6 +184,17 @@ def import_orders_file(
             if mapping:
                 _save_mapping(actor.shop_id, table.platform, mapping)
             after_import(shop_id=actor.shop_id, announce=resegmenting)
+        # The outcome is written with the orders: a job that dies after this commit (say,
+        # while re-segmenting) never leaves an import that did go in reading as running.
+        record.state = DONE if writing else FAILED
+        record.message = (
+            ""
+            if writing
+            else _(
+                "有 %(n)d 行有问题，整个文件都没有导入。改好后重新导入，或选择“导入正确的行”。"
+            )
+            % {"n": record.bad_rows}
+        )
         record.finished_at = timezone.now()
         record.save()
     return record

@@ -38,7 +38,7 @@ from kefu.shops.services import require_role
 
 log = logging.getLogger(__name__)
 
-RUNNING, DONE, FAILED = "running", "done", "failed"
+RUNNING, DONE, FAILED = importing.RUNNING, importing.DONE, importing.FAILED
 # Phases of a running import: checking rows, writing orders, recomputing segments.
 READING, WRITING, SEGMENTING = "reading", "writing", "segmenting"
 # A row still "running" this long after it started, with no thread here, was cut off
@@ -138,11 +138,11 @@ def import_status(*, actor: Membership, import_id: int) -> ImportStatus:
     with _live_lock:
         live = _live.get(import_id)
     record = get_import_for(actor=actor, import_id=import_id)
+    if live is not None:  # still in this process's job (perhaps re-segmenting after commit)
+        return ImportStatus(record, RUNNING, *live)
     if record.state != RUNNING:
         rows = record.rows
         return ImportStatus(record, record.state, record.state, rows, rows, record.message)
-    if live is not None:
-        return ImportStatus(record, RUNNING, *live)
     if timezone.now() - record.started_at > STALE_AFTER:
         message = _("导入中断了（服务曾重启），没有导入任何订单，请重新导入。")
         return ImportStatus(record, FAILED, FAILED, 0, record.total_rows, message)
@@ -190,7 +190,6 @@ def _run(
             resegmenting=lambda: _set_live(import_id, SEGMENTING, 0, 0),
             record=record,
         )
-        _finish(record, keep_good_rows)
     except ServiceError as refusal:
         _fail(import_id, refusal.message)
     except Exception:  # noqa: BLE001 - the job's last word: logged in full, the page told
@@ -204,19 +203,8 @@ def _run(
         connection.close()  # this thread's own connection
 
 
-def _finish(record: OrderImport, keep_good_rows: bool) -> None:
-    state, message = DONE, ""
-    if record.bad_rows and not keep_good_rows:
-        state = FAILED
-        message = _(
-            "有 %(n)d 行有问题，整个文件都没有导入。改好后重新导入，或选择“导入正确的行”。"
-        ) % {"n": record.bad_rows}
-    OrderImport.objects.filter(id=record.id).update(
-        state=state, processed=record.rows, total_rows=record.rows, message=message
-    )
-
-
 def _fail(import_id: int, message: str) -> None:
-    OrderImport.objects.filter(id=import_id).update(
+    # Only an import still running: one whose orders committed keeps its outcome.
+    OrderImport.objects.filter(id=import_id, state=RUNNING).update(
         state=FAILED, message=message[:300], finished_at=timezone.now()
     )

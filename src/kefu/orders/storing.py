@@ -2,7 +2,7 @@
 
 Why two phases: on SQLite the transaction that writes the orders holds the database's
 one write lock (kefu begins transactions IMMEDIATE), and the chat's writer thread gives
-up after its busy_timeout (5 s). Copying a 200 MB file's rows from Python takes far
+up after its busy_timeout (20 s). Copying a 200 MB file's rows from Python takes far
 longer than that, so it goes into a TEMPORARY table first, which lives in SQLite's
 separate temp database (and is private to the session on PostgreSQL): no lock on the
 shop's tables. The merge that follows creates the missing customers and upserts every

@@ -43,7 +43,7 @@ ADVICE: dict[str, tuple[str, str]] = {
         gettext_lazy("耐心但守住规则：态度好、政策不松口；看看问题出在商品还是描述，从根上改。"),
     ),
     Segment.NEW: (
-        gettext_lazy("统计期内只买过一次、金额不大，还看不出是哪类客人。"),
+        gettext_lazy("统计期内下单还不多、金额也不大，还看不出是哪类客人。"),
         gettext_lazy("热情欢迎：第一次体验要顺，让第二次购买更容易，比如一张回购券。"),
     ),
     Segment.NONE: (
